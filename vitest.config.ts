@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // kube-apiserver + etcd started by the global setup (each test file works in its own namespace).
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         test: {

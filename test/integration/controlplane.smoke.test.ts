@@ -170,9 +170,17 @@ describe('local control plane', () => {
   });
 
   it('serves the printer columns as a Table', async () => {
-    const res = await fetchAsTable(kc, `/apis/${group}/${version}/namespaces/${namespace}/${plural}`);
-    const names = res.columnDefinitions.map((c) => c.name);
-    expect(names).toEqual(expect.arrayContaining(['Name', 'Size', 'Phase', 'Age']));
+    await custom.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      body: widget('tabled', { size: 2, maxSize: 3, region: 'par' }),
+    });
+    const table = await fetchAsTable(kc, `/apis/${group}/${version}/namespaces/${namespace}/${plural}/tabled`);
+    // Custom columns replace the default ones (no implicit Age), which only a real apiserver computes.
+    expect(table.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Size', 'Phase']);
+    expect(table.rows[0]?.cells.slice(0, 2)).toEqual(['tabled', 2]);
   });
 
   it('server-side applies with a field manager and reports conflicts between managers', async () => {
@@ -265,7 +273,12 @@ describe('local control plane', () => {
   });
 });
 
-async function fetchAsTable(kc: k8s.KubeConfig, path: string): Promise<{ columnDefinitions: { name: string }[] }> {
+interface Table {
+  columnDefinitions: { name: string }[];
+  rows: { cells: unknown[] }[];
+}
+
+async function fetchAsTable(kc: k8s.KubeConfig, path: string): Promise<Table> {
   const cluster = kc.getCurrentCluster()!;
   const opts: RequestOptions = {};
   await kc.applyToHTTPSOptions(opts);
@@ -279,7 +292,7 @@ async function fetchAsTable(kc: k8s.KubeConfig, path: string): Promise<{ columnD
         res.on('data', (c: string) => (body += c));
         res.on('end', () => {
           try {
-            resolve(JSON.parse(body) as { columnDefinitions: { name: string }[] });
+            resolve(JSON.parse(body) as Table);
           } catch (err) {
             reject(err instanceof Error ? err : new Error(String(err)));
           }
