@@ -11,12 +11,15 @@ OUT=${CLEVER_TESTBIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/clever-addon-operator/
 
 if [[ "${1:-}" == "--print-dir" ]]; then echo "$OUT"; exit 0; fi
 
-for d in /usr/local/go/bin /usr/lib/go/bin; do [[ -x $d/go ]] && PATH=$d:$PATH; done
-if ! command -v go >/dev/null 2>&1; then
-  echo "error: Go is not installed (needed once, to build kube-apiserver, kubectl and etcd for the test control plane)." >&2
-  echo "       Install Go >= 1.24 (https://go.dev/doc/install) or set CLEVER_TESTBIN_DIR to a folder that already holds them." >&2
+# Go is needed only when something must be compiled; cached binaries work without it.
+require_go() {
+  command -v go >/dev/null 2>&1 && return
+  for d in ${CLEVER_GO_DIRS-/usr/local/go/bin /usr/lib/go/bin}; do [[ -x $d/go ]] && PATH=$d:$PATH && return; done
+  echo "error: Go is not installed; it is needed once, to build kube-apiserver, kubectl and etcd for the local" >&2
+  echo "       control plane. Install Go >= 1.24 (https://go.dev/doc/install), or set CLEVER_TESTBIN_DIR to a" >&2
+  echo "       folder that already holds those binaries." >&2
   exit 1
-fi
+}
 # Never download a toolchain; build static binaries like the official release does.
 export GOTOOLCHAIN=local CGO_ENABLED=0
 # go.sum is committed, so the checksum database is not needed; the module proxy here lacks sumdb entries for
@@ -34,17 +37,27 @@ done
 
 build() { # name, module dir, package, version command, expected text, ldflags
   local name=$1 dir=$2 pkg=$3 vcmd=$4 want=$5 ldf=$6
-  if [[ -x "$OUT/$name" ]] && "$OUT/$name" $vcmd 2>/dev/null | grep -qF "$want"; then
+  # Capture first: with pipefail, `grep -q` closing the pipe early would fail the version command with SIGPIPE.
+  if [[ -x "$OUT/$name" ]] && [[ "$("$OUT/$name" $vcmd 2>/dev/null || true)" == *"$want"* ]]; then
     step "$name: up to date ($want) in $OUT"
     return
   fi
+  require_go
   step "$name: downloading modules (first time only)..."
   (cd "$here/$dir" && go mod download -x 2>&1 | grep -c '^# get' | sed 's/^/[control-plane]   modules fetched: /' >&2 || true)
   step "$name: compiling $pkg (a cold build takes several minutes on 2 cores)..."
   local start=$SECONDS
-  (cd "$here/$dir" && go build -trimpath -tags=notest,grpcnotrace -ldflags "$ldf" -o "$OUT/$name.tmp" "$pkg")
+  local log; log=$(mktemp)
+  (cd "$here/$dir" && go build -v -trimpath -tags=notest,grpcnotrace -ldflags "$ldf" -o "$OUT/$name.tmp" "$pkg") 2>"$log" &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 15
+    kill -0 "$pid" 2>/dev/null && step "  $name: $(wc -l <"$log") packages compiled, $((SECONDS - start)) s"
+  done
+  if ! wait "$pid"; then echo "error: building $name failed:" >&2; tail -40 "$log" >&2; rm -f "$log"; exit 1; fi
+  rm -f "$log"
   mv "$OUT/$name.tmp" "$OUT/$name"
-  "$OUT/$name" $vcmd | grep -qF "$want" || { echo "error: built $name does not report $want" >&2; exit 1; }
+  [[ "$("$OUT/$name" $vcmd 2>&1 || true)" == *"$want"* ]] || { echo "error: built $name does not report $want" >&2; exit 1; }
   step "$name: built in $((SECONDS - start)) s"
 }
 
