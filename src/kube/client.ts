@@ -1,0 +1,166 @@
+// A raw JSON client for the kube-apiserver, built on the same pieces client-node's own Watch uses (its
+// authentication via RequestContext, and undici's fetch). Raw JSON because client-node's typed models serialize
+// through an ObjectSerializer that drops unknown keys (fatal for custom resources) and because its Watch aborts
+// every watch after 30 s of silence and has no bookmarks.
+import * as k8s from '@kubernetes/client-node';
+import { fetch, type Dispatcher } from 'undici';
+import type { Status, WatchEvent } from './types.ts';
+import { parseApiVersion } from './types.ts';
+
+export type QueryValue = string | number | boolean | undefined;
+
+export interface RequestOptions {
+  query?: Record<string, QueryValue>;
+  /** Serialized as JSON. */
+  body?: unknown;
+  /** Defaults to application/json when a body is sent. */
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Per-request timeout (default: the client's, 30 s). */
+  timeoutMs?: number;
+}
+
+export interface KubeClientOptions {
+  requestTimeoutMs?: number;
+}
+
+export interface ResolvedKind {
+  group: string;
+  version: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+interface ApiResourceList {
+  resources: { name: string; kind: string; namespaced: boolean }[];
+}
+
+const clients = new WeakMap<k8s.KubeConfig, KubeClient>();
+
+export class KubeClient {
+  readonly kc: k8s.KubeConfig;
+  private readonly requestTimeoutMs: number;
+  // One connection pool per client: client-node builds a new undici Agent per request, which defeats keep-alive.
+  private dispatcher: Dispatcher | undefined;
+  private readonly discovery = new Map<string, Promise<ApiResourceList>>();
+
+  constructor(kc: k8s.KubeConfig, options: KubeClientOptions = {}) {
+    this.kc = kc;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  }
+
+  /** The shared client of a KubeConfig (so helpers that take a KubeConfig reuse one connection pool). */
+  static for(kcOrClient: k8s.KubeConfig | KubeClient): KubeClient {
+    if (kcOrClient instanceof KubeClient) return kcOrClient;
+    let client = clients.get(kcOrClient);
+    if (!client) {
+      client = new KubeClient(kcOrClient);
+      clients.set(kcOrClient, client);
+    }
+    return client;
+  }
+
+  private async prepare(
+    method: k8s.HttpMethod,
+    path: string,
+    query: Record<string, QueryValue> | undefined,
+  ): Promise<{ url: string; headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const ctx = new k8s.RequestContext(url.toString(), method);
+    // Re-applied per request: exec/token-file credentials rotate.
+    await this.kc.applySecurityAuthentication(ctx);
+    this.dispatcher ??= ctx.getDispatcher();
+    return { url: url.toString(), headers: { ...ctx.getHeaders() }, dispatcher: this.dispatcher };
+  }
+
+  /** Sends one request and returns the parsed JSON body. Non-2xx responses throw `k8s.ApiException` (body: text). */
+  async request<T>(method: `${k8s.HttpMethod}`, path: string, options: RequestOptions = {}): Promise<T> {
+    const { url, headers, dispatcher } = await this.prepare(method, path, options.query);
+    headers.Accept = 'application/json';
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+    }
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.requestTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const res = await fetch(url, { method, headers, body, dispatcher, signal });
+    const text = await res.text();
+    if (res.status < 200 || res.status > 299) throw apiException(res.status, method, path, text, res.headers);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /**
+   * Streams a watch. Calls `onEvent` for every event line and resolves when the server ends the stream (its
+   * `timeoutSeconds` elapsed); rejects on HTTP errors, network errors and when `signal` aborts.
+   */
+  async watch(
+    path: string,
+    query: Record<string, QueryValue>,
+    onEvent: (event: WatchEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { url, headers, dispatcher } = await this.prepare(k8s.HttpMethod.GET, path, { ...query, watch: 'true' });
+    headers.Accept = 'application/json';
+    const res = await fetch(url, { method: 'GET', headers, dispatcher, signal });
+    if (res.status !== 200 || !res.body) {
+      throw apiException(res.status, 'GET', path, await res.text(), res.headers);
+    }
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line !== '') onEvent(JSON.parse(line) as WatchEvent);
+      }
+    }
+  }
+
+  /** Maps apiVersion + kind to the REST resource through discovery (cached per group/version). */
+  async resolveKind(apiVersion: string, kind: string): Promise<ResolvedKind> {
+    const { group, version } = parseApiVersion(apiVersion);
+    const path = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+    let list = this.discovery.get(path);
+    if (!list) {
+      list = this.request<ApiResourceList>('GET', path);
+      this.discovery.set(path, list);
+      // A failed lookup must not be cached (the CRD may be installed a moment later).
+      list.catch(() => this.discovery.delete(path));
+    }
+    const found = (await list).resources.find((r) => r.kind === kind && !r.name.includes('/'));
+    if (!found) {
+      // The kind may be new since the cached discovery; retry once without the cache.
+      this.discovery.delete(path);
+      const fresh = await this.request<ApiResourceList>('GET', path);
+      this.discovery.set(path, Promise.resolve(fresh));
+      const again = fresh.resources.find((r) => r.kind === kind && !r.name.includes('/'));
+      if (!again) throw new Error(`the API server does not serve kind ${kind} in ${apiVersion}`);
+      return { group, version, plural: again.name, namespaced: again.namespaced };
+    }
+    return { group, version, plural: found.name, namespaced: found.namespaced };
+  }
+}
+
+function apiException(
+  code: number,
+  method: string,
+  path: string,
+  text: string,
+  headers: Headers,
+): k8s.ApiException<string> {
+  let message = text;
+  try {
+    message = (JSON.parse(text) as Status).message ?? text;
+  } catch {
+    // not a Status: keep the text
+  }
+  const h: Record<string, string> = {};
+  headers.forEach((v, k) => (h[k] = v));
+  return new k8s.ApiException<string>(code, `HTTP ${code} ${method} ${path}: ${message.slice(0, 500)}`, text, h);
+}

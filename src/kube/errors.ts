@@ -1,0 +1,57 @@
+// One place that classifies API server failures. Works for errors thrown by client-node's typed APIs and by our raw
+// client alike, since both throw `k8s.ApiException` with the HTTP code and the raw Status body.
+import * as k8s from '@kubernetes/client-node';
+import type { Status } from './types.ts';
+
+/**
+ * Thrown when an optimistic-concurrency write lost a race (HTTP 409, or a JSON patch `test` op that no longer holds).
+ * Reconcilers let it propagate: the controller requeues such keys quickly and without an error log, because the
+ * next attempt will read a fresh object.
+ */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+  readonly code = 409;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The HTTP status of an API error, or undefined for anything else (network errors, bugs). */
+export function apiStatusCode(err: unknown): number | undefined {
+  if (err instanceof ConflictError) return 409;
+  if (err instanceof k8s.ApiException) return (err as k8s.ApiException<unknown>).code;
+  return undefined;
+}
+
+/** The `metav1.Status` carried by an API error, parsed when the body is still text. */
+export function apiStatus(err: unknown): Status | undefined {
+  if (!(err instanceof k8s.ApiException)) return undefined;
+  const body = (err as k8s.ApiException<unknown>).body;
+  if (typeof body === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof body === 'object' && body !== null ? body : undefined;
+}
+
+export const isConflict = (err: unknown): boolean => apiStatusCode(err) === 409;
+export const isNotFound = (err: unknown): boolean => apiStatusCode(err) === 404;
+export const isGone = (err: unknown): boolean => apiStatusCode(err) === 410;
+export const isAlreadyExists = (err: unknown): boolean =>
+  apiStatusCode(err) === 409 && apiStatus(err)?.reason === 'AlreadyExists';
+export const isInvalid = (err: unknown): boolean => apiStatusCode(err) === 422;
+/** Server-side throttling or overload: back off, do not treat as a failure of the object. */
+export const isTooManyRequests = (err: unknown): boolean => apiStatusCode(err) === 429;
+
+/** A short, log-safe description of an error (the Status message when there is one; never the request body). */
+export function describeError(err: unknown): string {
+  const status = apiStatus(err);
+  const code = apiStatusCode(err);
+  if (code !== undefined) return `HTTP ${code}${status?.reason ? ` ${status.reason}` : ''}: ${status?.message ?? ''}`;
+  return err instanceof Error ? err.message : String(err);
+}
