@@ -47,3 +47,12 @@ export async function apiError(request: Promise<unknown>): Promise<k8s.ApiExcept
   }
   throw new Error('expected the API server to refuse the request, but it succeeded');
 }
+
+/** The human-readable message of a Kubernetes Status error body. */
+export function statusMessage(err: k8s.ApiException<unknown>): string {
+  try {
+    return (JSON.parse(String(err.body)) as { message?: string }).message ?? String(err.body);
+  } catch {
+    return String(err.body);
+  }
+}

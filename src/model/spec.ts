@@ -1,0 +1,169 @@
+// Building blocks of add-on specs. Every field carries a description (it ends up in `kubectl explain`), and rules
+// that Clever cannot honour later (changing region, organisation, encryption) are CEL transition rules, so the API
+// server refuses the edit at admission instead of the operator discovering it after the fact.
+//
+// Upstream compatibility: every manifest valid for the upstream operator's CRDs must stay valid here, so fields the
+// upstream requires are optional here (with defaults or values resolved at reconcile time), and upstream's integer
+// version codes are accepted next to version strings.
+import { z } from 'zod';
+
+type CelRule = { rule: string; message: string };
+const cel = (...rules: CelRule[]) => ({ 'x-kubernetes-validations': rules });
+const immutable = (field: string): CelRule => ({ rule: 'self == oldSelf', message: `${field} is immutable` });
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export const organisationField = z
+  .string()
+  .min(1)
+  .max(64)
+  .optional()
+  .meta({
+    description:
+      'Clever Cloud owner of the add-on: an organisation id (orga_...) or a personal space (user_...). ' +
+      'Defaults to the organisation of the operator configuration, else the personal space of the credentials. ' +
+      'Immutable: an add-on cannot move between owners.',
+    ...cel(immutable('organisation')),
+  });
+
+export const deletionPolicyField = z
+  .enum(['Delete', 'Orphan'])
+  .default('Delete')
+  .meta({
+    description:
+      'What happens to the Clever Cloud add-on when this resource is deleted: Delete removes it (and its data); ' +
+      'Orphan leaves it running and billed, detached from Kubernetes.',
+  });
+
+export const credentialsRefField = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(DNS_SUBDOMAIN)
+      .meta({ description: 'Name of a Secret in the same namespace as this resource.' }),
+  })
+  .optional()
+  .meta({
+    description:
+      'Clever Cloud credentials for this resource only: a Secret in the same namespace with keys token and secret ' +
+      '(OAuth1, optionally consumerKey and consumerSecret), or apiToken. Overrides the namespace and global ' +
+      'configuration. Secrets of other namespaces can never be used.',
+  });
+
+const labelMap = (what: string) =>
+  z
+    .record(z.string(), z.string())
+    .optional()
+    .meta({ description: `${what} added to the connection Secret.` });
+
+export const secretField = z
+  .object({
+    name: z.string().min(1).max(253).regex(DNS_SUBDOMAIN).optional().meta({
+      description: 'Name of the connection Secret. Default: <resource name>-secrets (as the upstream operator).',
+    }),
+    labels: labelMap('Labels'),
+    annotations: labelMap('Annotations'),
+  })
+  .optional()
+  .meta({ description: 'The connection Secret the operator writes with the add-on credentials.' });
+
+/** `spec.instance` of kinds that have plans (upstream: region and plan, both required there). */
+export function instanceField(defaultRegion: string) {
+  return z
+    .object({
+      region: z
+        .string()
+        .min(1)
+        .max(32)
+        .default(defaultRegion)
+        .meta({
+          description: `Clever Cloud region (zone) of the add-on, e.g. par, mtl, rbx. Default: ${defaultRegion}. Immutable.`,
+          ...cel(immutable('region')),
+        }),
+      plan: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .meta({
+          description:
+            'Plan as a slug (xs_sml), a name (XS Small Space) or an id (plan_...), case-insensitive. ' +
+            "Default: the provider's cheapest plan. Changing it migrates the add-on; the resolved plan is " +
+            'reported in status, never written back here.',
+        }),
+    })
+    .prefault({})
+    .meta({ description: 'Where the add-on runs and how big it is.' });
+}
+
+/** `spec.instance` of kinds without plans (upstream Pulsar and KV: region only). */
+export function regionOnlyInstanceField(defaultRegion: string) {
+  return z
+    .object({
+      region: z
+        .string()
+        .min(1)
+        .max(32)
+        .default(defaultRegion)
+        .meta({
+          description: `Clever Cloud region (zone) of the add-on. Default: ${defaultRegion}. Immutable.`,
+          ...cel(immutable('region')),
+        }),
+      plan: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .meta({ description: "Plan slug, name or id. Default: the provider's only or cheapest plan." }),
+    })
+    .prefault({})
+    .meta({ description: 'Where the add-on runs.' });
+}
+
+export const versionField = z
+  .union([z.number().int(), z.string().min(1).max(32)])
+  .optional()
+  .meta({
+    description:
+      'Version of the service, as a string ("17", "8.0", "7.2.4") or as an upstream operator integer code ' +
+      '(17, 80, 724). Validated against the versions Clever Cloud currently offers. Default: the provider default. ' +
+      'Changing it migrates the add-on.',
+  });
+
+export const encryptionField = z
+  .boolean()
+  .optional()
+  .meta({ description: 'Encryption at rest. Default: false. Immutable.', ...cel(immutable('encryption')) });
+
+/** `spec.options` of database kinds (upstream: version and encryption, both required there). */
+export function databaseOptionsField() {
+  return z
+    .object({ version: versionField, encryption: encryptionField })
+    .prefault({})
+    .meta({ description: 'Service options applied when the add-on is created (version changes migrate it).' });
+}
+
+/** `spec.options` of kinds that have none (upstream declares an empty object). */
+export const emptyOptionsField = z
+  .object({})
+  .prefault({})
+  .meta({ description: 'Reserved for provider options; this kind has none.' });
+
+/** The fields every add-on kind has. */
+export const commonSpecShape = {
+  organisation: organisationField,
+  deletionPolicy: deletionPolicyField,
+  credentialsRef: credentialsRefField,
+  secret: secretField,
+};
+
+export function addonSpec<T extends z.ZodRawShape>(shape: T, description: string) {
+  return z.object({ ...commonSpecShape, ...shape }).meta({ description });
+}
+
+/** Create options of database kinds, as Clever expects them: strings, and only what the user set. */
+export function databaseOptions(options: { encryption?: boolean | undefined }): Record<string, string> {
+  return options.encryption === undefined ? {} : { encryption: String(options.encryption) };
+}
