@@ -97,7 +97,10 @@ export class HttpTransport {
   redact(text: string): string {
     let out = text;
     for (const secret of this.options.signer.secrets) {
-      if (secret) out = out.split(secret).join('[redacted]');
+      // Also the percent-encoded form, as it appears inside an echoed OAuth header.
+      for (const form of new Set([secret, encodeURIComponent(secret)])) {
+        if (form) out = out.split(form).join('[redacted]');
+      }
     }
     return out;
   }

@@ -1,0 +1,117 @@
+// Concurrency cap, token bucket, and Prometheus metrics labelled by route templates.
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CleverClient } from '../../../src/clever/index.ts';
+import { Semaphore } from '../../../src/clever/semaphore.ts';
+import { ADDON_ID, OWNER_ID, addonView, json, startServer, testClient, type TestServer } from './support.ts';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('concurrency', () => {
+  it('never has more than `concurrency` requests in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    server = await startServer((_req, res) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight -= 1;
+        json(res, 200, { id: 'user_1' });
+      }, 30);
+    });
+    const registry = new Registry();
+    const { client } = testClient(server.url, { concurrency: 2, metrics: registry });
+    const pending = Array.from({ length: 6 }, () => client.getSelf());
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    expect((await registry.getSingleMetric('clever_api_in_flight')!.get()).values[0]?.value).toBe(2);
+    await Promise.all(pending);
+    expect(peak).toBe(2);
+    expect(server.requests).toHaveLength(6);
+    expect((await registry.getSingleMetric('clever_api_in_flight')!.get()).values[0]?.value).toBe(0);
+  });
+
+  it('semaphore serves waiters in order and ignores double release', async () => {
+    const semaphore = new Semaphore(1);
+    const order: number[] = [];
+    const first = await semaphore.acquire();
+    const waiters = [1, 2, 3].map((n) => semaphore.acquire().then((release) => (order.push(n), release)));
+    first();
+    first();
+    for (const waiter of waiters) (await waiter)();
+    expect(order).toEqual([1, 2, 3]);
+  });
+});
+
+describe('rate limit', () => {
+  it('delays requests beyond the burst through the token bucket', async () => {
+    server = await startServer((_req, res) => json(res, 200, { id: 'user_1' }));
+    const registry = new Registry();
+    const { client, sleeps } = testClient(server.url, {
+      rateLimit: { ratePerSecond: 1, burst: 2 },
+      now: () => 1_000_000,
+      metrics: registry,
+    });
+    await Promise.all(Array.from({ length: 5 }, () => client.getSelf()));
+    expect(sleeps).toEqual([1000, 2000, 3000]);
+    expect(await registry.metrics()).toMatch(/^clever_api_rate_limited_total 3$/m);
+  });
+});
+
+describe('metrics', () => {
+  it('labels by route template, never by id', async () => {
+    const base = `/v2/organisations/${OWNER_ID}/addons/${ADDON_ID}`;
+    let getCalls = 0;
+    server = await startServer((req, res) => {
+      if (req.url === `${base}/env`) return json(res, 200, [{ name: 'A', value: 'b' }]);
+      if (req.url === base && req.method === 'GET') {
+        getCalls += 1;
+        return getCalls === 1 ? json(res, 503, {}) : json(res, 200, addonView());
+      }
+      return json(res, 404, {});
+    });
+    const registry = new Registry();
+    const { client } = testClient(server.url, { metrics: registry });
+    await client.getAddonEnv(OWNER_ID, ADDON_ID);
+    await client.getAddon(OWNER_ID, ADDON_ID);
+    await client.deleteAddon(OWNER_ID, ADDON_ID);
+    const text = await registry.metrics();
+    expect(text).not.toMatch(/addon_|orga_/);
+    expect(text).toContain(
+      'clever_api_requests_total{route="/v2/organisations/{ownerId}/addons/{addonId}/env",method="GET",code="200",outcome="success"} 1',
+    );
+    expect(text).toContain(
+      'clever_api_requests_total{route="/v2/organisations/{ownerId}/addons/{addonId}",method="GET",code="503",outcome="server_error"} 1',
+    );
+    expect(text).toContain(
+      'clever_api_requests_total{route="/v2/organisations/{ownerId}/addons/{addonId}",method="DELETE",code="404",outcome="not_found"} 1',
+    );
+    expect(text).toContain(
+      'clever_api_retries_total{route="/v2/organisations/{ownerId}/addons/{addonId}",method="GET"} 1',
+    );
+    expect(text).toContain(
+      'clever_api_request_duration_seconds_count{route="/v2/organisations/{ownerId}/addons/{addonId}",method="GET"} 2',
+    );
+    expect(text).toMatch(/^clever_api_in_flight 0$/m);
+  });
+
+  it('records transport errors with code="error"', async () => {
+    server = await startServer((_req, res) => res.socket?.destroy());
+    const registry = new Registry();
+    const { client } = testClient(server.url, { metrics: registry, retry: { maxAttempts: 2 } });
+    await expect(client.getSelf()).rejects.toThrow();
+    expect(await registry.metrics()).toContain(
+      'clever_api_requests_total{route="/v2/self",method="GET",code="error",outcome="network"} 2',
+    );
+  });
+
+  it('several clients can share one registry', () => {
+    const registry = new Registry();
+    const make = (): CleverClient =>
+      new CleverClient({ credentials: { kind: 'apiToken', apiToken: 't' }, metrics: registry });
+    expect(() => [make(), make()]).not.toThrow();
+  });
+});
