@@ -6,6 +6,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ main(arg
     summary: 'print or write the CustomResourceDefinitions of every add-on kind',
     load: () => import('./commands/crds.ts'),
   },
+  simulator: {
+    summary: 'run a local Clever Cloud API simulator (for development, tests and the playground)',
+    load: () => import('./simulator/cli.ts'),
+  },
 };
 
 function usage(): string {
