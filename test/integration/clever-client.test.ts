@@ -327,7 +327,8 @@ describe('faults', () => {
     expect((await c.getSelf()).id).toBe(DEV_USER);
     expect(routeLog('GET /v2/self').map((r) => r.status)).toEqual([0, 200]);
     expect((await c.getSummary()).user.id).toBe(DEV_USER);
-    expect(routeLog('GET /v2/summary').length).toBeGreaterThanOrEqual(1);
+    expect(sleeps).toHaveLength(2);
+    expect(routeLog('GET /v2/summary').map((r) => r.fault)).toEqual(['latency', undefined]);
   });
 
   it('create: commitThenFail -> OutcomeUnknownError, the add-on exists, one POST only', async () => {

@@ -115,3 +115,31 @@ describe('metrics', () => {
     expect(() => [make(), make()]).not.toThrow();
   });
 });
+
+describe('permits and real sleeps', () => {
+  it('failed attempts give their permit back (concurrency 1 keeps working)', async () => {
+    server = await startServer((req, res) => (req.url === '/v2/self' ? res.socket?.destroy() : json(res, 404, {})));
+    const { client } = testClient(server.url, { concurrency: 1, retry: { maxAttempts: 2 } });
+    for (let i = 0; i < 3; i++) await expect(client.getSelf()).rejects.toThrow();
+    await expect(client.deleteAddon(OWNER_ID, ADDON_ID)).resolves.toBe(false);
+    expect(server.requests).toHaveLength(7);
+  });
+
+  it('the default sleep really waits between attempts', async () => {
+    const stamps: number[] = [];
+    server = await startServer((_req, res, index) => {
+      stamps.push(Date.now());
+      json(res, index < 2 ? 503 : 200, { id: 'user_1' });
+    });
+    const client = new CleverClient({
+      credentials: { kind: 'apiToken', apiToken: 't' },
+      bridgeUrl: server.url,
+      random: () => 1,
+      retry: { baseMs: 40, maxMs: 1000 },
+    });
+    await client.getSelf();
+    expect(stamps).toHaveLength(3);
+    expect(stamps[1]! - stamps[0]!).toBeGreaterThanOrEqual(35);
+    expect(stamps[2]! - stamps[1]!).toBeGreaterThanOrEqual(75);
+  });
+});
