@@ -1,0 +1,105 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { planId } from '../../../src/simulator/catalogue.ts';
+import { ALNUM } from '../../../src/simulator/rng.ts';
+import { AddonService } from '../../../src/simulator/service.ts';
+import { Store } from '../../../src/simulator/state.ts';
+import { validateCreate } from '../../../src/simulator/validate.ts';
+
+const ORG = 'orga_00000000-0000-4000-8000-0000000000a1';
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tmpFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-state-'));
+  dirs.push(dir);
+  return join(dir, 'nested', 'state.json');
+}
+
+function service(store: Store, now = () => 1_000) {
+  return new AddonService(store, {
+    now,
+    provisioningDelayMs: 0,
+    listConsistencyDelayMs: 0,
+    migrationStepMs: 10,
+    passwordAlphabet: ALNUM,
+  });
+}
+
+function pgRequest() {
+  const r = validateCreate({
+    name: 'db',
+    providerId: 'postgresql-addon',
+    plan: planId('postgresql-addon', 'xs_sml'),
+    region: 'par',
+  });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+describe('Store persistence', () => {
+  it('round-trips add-ons, migrations and the RNG through the state file', () => {
+    const file = tmpFile();
+    const store = new Store(file, 5);
+    const svc = service(store);
+    const a = svc.create(ORG, pgRequest());
+    svc.startMigration(a, { planId: planId('postgresql-addon', 'm_big'), region: 'par', version: '17' });
+    store.flush();
+    expect(existsSync(file)).toBe(true);
+    // Atomic write: no temporary file left behind.
+    expect(readdirSync(join(file, '..'))).toEqual(['state.json']);
+
+    const reloaded = new Store(file, 5);
+    expect([...reloaded.addons.values()]).toEqual([a]);
+    // The RNG continues instead of restarting from the seed, so fresh ids do not collide.
+    const b = service(reloaded).create(ORG, pgRequest());
+    const c = service(new Store(undefined, 5)).create(ORG, pgRequest());
+    expect(b.id).not.toBe(a.id);
+    expect(c.id).toBe(a.id);
+  });
+
+  it('debounces writes and flushes pending changes', async () => {
+    const file = tmpFile();
+    const store = new Store(file, 1);
+    service(store).create(ORG, pgRequest());
+    expect(existsSync(file)).toBe(false);
+    await new Promise((r) => setTimeout(r, 100));
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { format: number; addons: unknown[] };
+    expect(saved.format).toBe(1);
+    expect(saved.addons).toHaveLength(1);
+  });
+
+  it('refuses a state file of an unknown format', () => {
+    const file = tmpFile();
+    const store = new Store(file, 1);
+    service(store).create(ORG, pgRequest());
+    store.flush();
+    const text = readFileSync(file, 'utf8').replace('"format": 1', '"format": 99');
+    writeFileSync(file, text);
+    expect(() => new Store(file, 1)).toThrow(/unsupported format 99/);
+  });
+});
+
+describe('migration settlement', () => {
+  it('moves the add-on to the target plan once all steps have elapsed', () => {
+    let t = 1_000;
+    const store = new Store(undefined, 2);
+    const svc = service(store, () => t);
+    const a = svc.create(ORG, pgRequest());
+    const host = a.credentials.host;
+    const target = planId('postgresql-addon', 'm_big');
+    svc.startMigration(a, { planId: target, region: 'par', version: '18' });
+    t += 49; // 5 steps of 10 ms
+    expect(svc.find(ORG, a.id)?.planId).toBe(planId('postgresql-addon', 'xs_sml'));
+    t += 1;
+    const done = svc.find(ORG, a.realId);
+    expect(done).toMatchObject({ planId: target, version: '18' });
+    expect(done?.credentials.host).not.toBe(host);
+    expect(done?.env.find((e) => e.name === 'POSTGRESQL_ADDON_VERSION')?.value).toBe('18');
+    expect(svc.runningMigration(a)).toBeUndefined();
+  });
+});
