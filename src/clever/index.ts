@@ -51,3 +51,4 @@ export type {
   Summary,
   Zone,
 } from './schemas.ts';
+export { CatalogueCache, describePlans, findPlan, type CatalogueCacheOptions } from './catalogue.ts';
