@@ -3,9 +3,10 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObject, applyStatus } from '../../src/kube/apply.ts';
-import { KubeClient } from '../../src/kube/client.ts';
+import { KubeClient, type RequestOptions } from '../../src/kube/client.ts';
 import { ConflictError, isConflict, isInvalid } from '../../src/kube/errors.ts';
 import { Informer } from '../../src/kube/informer.ts';
+import { LeaderElector, type Lease, type LeaderElectorOptions } from '../../src/kube/leader.ts';
 import {
   deleteObject,
   ensureFinalizer,
@@ -337,6 +338,113 @@ describe('kube runtime (real API server)', () => {
       expect(await deleteObject(kc, ref, { uid: created.metadata?.uid })).toBe(true);
       expect(await deleteObject(kc, ref)).toBe(false);
       expect(await getObject(kc, ref)).toBeUndefined();
+    });
+  });
+
+  describe('leader election', () => {
+    // Short timings keep the tests fast; the protocol is the same as with 15/10/2 s.
+    const timings = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 300 };
+    const electors: LeaderElector[] = [];
+    const candidate = (
+      lease: string,
+      identity: string,
+      extra: Partial<LeaderElectorOptions> = {},
+      via: KubeClient = client,
+    ) => {
+      const events: string[] = [];
+      const elector = new LeaderElector(via, {
+        namespace,
+        name: lease,
+        identity,
+        ...timings,
+        onStartedLeading: () => events.push('started'),
+        onStoppedLeading: () => events.push('stopped'),
+        ...extra,
+      });
+      electors.push(elector);
+      void elector.run();
+      return { elector, events };
+    };
+    const readLease = (lease: string) =>
+      client.request<Lease>('GET', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${lease}`);
+
+    afterAll(async () => {
+      await Promise.all(electors.map((e) => e.stop()));
+    });
+
+    it('two candidates on one Lease: exactly one leads, and the Lease names it', async () => {
+      const registry = new Registry();
+      const a = candidate('two', 'cand-a', { registry });
+      const b = candidate('two', 'cand-b', { registry });
+      const leader = await eventually(
+        () => (a.elector.isLeader() ? a : b.elector.isLeader() ? b : undefined),
+        10_000,
+        'a leader',
+      );
+      const standby = leader === a ? b : a;
+      // Watch for a while: never two leaders, the standby keeps standing by while the leader renews.
+      const deadline = Date.now() + 4_000;
+      while (Date.now() < deadline) {
+        expect(a.elector.isLeader() && b.elector.isLeader()).toBe(false);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(leader.elector.isLeader()).toBe(true);
+      expect(standby.elector.isLeader()).toBe(false);
+      expect(standby.events).toEqual([]);
+      expect(standby.elector.leader()).toBe(leader.elector.identity);
+      const lease = await readLease('two');
+      expect(lease.spec?.holderIdentity).toBe(leader.elector.identity);
+      expect(lease.spec?.leaseDurationSeconds).toBe(3);
+      expect(lease.spec?.renewTime).toMatch(/\.\d{6}Z$/);
+      const text = await registry.metrics();
+      expect(text).toContain('leader_election_master_status{name="two"} 1');
+    });
+
+    it('when the leader releases, the standby takes over quickly (well before the lease would expire)', async () => {
+      const a = candidate('release', 'rel-a');
+      await eventually(() => (a.elector.isLeader() ? true : undefined), 10_000, 'a leads');
+      const b = candidate('release', 'rel-b');
+      await new Promise((r) => setTimeout(r, 1_000)); // b has observed a's renewals
+      expect(b.elector.isLeader()).toBe(false);
+      const released = Date.now();
+      await a.elector.release();
+      expect((await readLease('release')).spec).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+      await eventually(() => (b.elector.isLeader() ? true : undefined), 10_000, 'b takes over');
+      expect(Date.now() - released).toBeLessThan(timings.leaseDurationMs);
+      expect(a.events).toEqual(['started']); // a voluntary release is not a loss
+      const lease = await readLease('release');
+      expect(lease.spec?.holderIdentity).toBe('rel-b');
+      expect(lease.spec?.leaseTransitions).toBe(1);
+    });
+
+    it('when the leader cannot renew, it steps down and the standby takes over only after the lease expires', async () => {
+      // The leader's API access breaks (network partition): its requests fail from now on.
+      class PartitionedClient extends KubeClient {
+        partitioned = false;
+        override request<T>(method: Parameters<KubeClient['request']>[0], path: string, options?: RequestOptions) {
+          if (this.partitioned) return Promise.reject(new Error('connect ETIMEDOUT (simulated partition)'));
+          return super.request<T>(method, path, options);
+        }
+      }
+      const partitioned = new PartitionedClient(kc);
+      const a = candidate('expiry', 'exp-a', {}, partitioned);
+      await eventually(() => (a.elector.isLeader() ? true : undefined), 10_000, 'a leads');
+      const b = candidate('expiry', 'exp-b');
+      await new Promise((r) => setTimeout(r, 1_000));
+      const lastRenewal = Date.parse((await readLease('expiry')).spec!.renewTime!);
+      partitioned.partitioned = true;
+      const cut = Date.now();
+
+      await eventually(() => (a.events.includes('stopped') ? true : undefined), 10_000, 'a steps down');
+      const steppedDown = Date.now();
+      expect(a.elector.isLeader()).toBe(false);
+      await eventually(() => (b.elector.isLeader() ? true : undefined), 15_000, 'b takes over');
+      const tookOver = Date.now();
+      // a stops within its renew deadline; b never starts before a's lease could have expired.
+      expect(steppedDown - cut).toBeLessThanOrEqual(timings.renewDeadlineMs + timings.retryPeriodMs + 500);
+      expect(tookOver).toBeGreaterThanOrEqual(lastRenewal + timings.leaseDurationMs);
+      expect(steppedDown).toBeLessThan(tookOver);
+      expect((await readLease('expiry')).spec?.holderIdentity).toBe('exp-b');
     });
   });
 });
