@@ -1,0 +1,729 @@
+// The one generic add-on reconciler. Every kind goes through the same linear steps; what differs per kind is data
+// in its provider definition. The steps (see ARCHITECTURE.md):
+//   1. deleting? apply the deletion policy; never drop the finalizer while a Delete-policy add-on may exist
+//   2. ensure the finalizer; paused? say so and stop
+//   3. resolve credentials and the owner
+//   4. resolve plan, region and version against the live catalogue (bad input: condition, no write call)
+//   5. observe: by status.addonId, else the adoption annotation, else the deterministic name
+//   6. create only when nothing was observed: intent recorded first, result recorded at once
+//   7. update what changed and can change (plan/version through a migration)
+//   8. readiness from the provider's own status where one exists
+//   9. bind: render the connection Secret and server-side apply it
+//  10. status, then requeue for drift with jitter
+import {
+  NotFoundError,
+  OutcomeUnknownError,
+  RetryableError,
+  TerminalError,
+  UnauthorizedError,
+  type Addon,
+  type DatabaseProviderId,
+} from '../clever/index.ts';
+import { applyObject } from '../kube/apply.ts';
+import type { ReconcileContext, ReconcileResult } from '../kube/controller.ts';
+import { isConflict, isNotFound } from '../kube/errors.ts';
+import {
+  deleteObject,
+  ensureFinalizer,
+  getObject,
+  hasFinalizer,
+  jsonPatch,
+  mergePatch,
+  removeFinalizer,
+} from '../kube/objects.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { splitKey, type KubeObject } from '../kube/types.ts';
+import { MissingEnvError } from '../model/env.ts';
+import { API_GROUP, type ProviderDefinition } from '../model/provider.ts';
+import type { AddonStatus, Phase } from '../model/status.ts';
+import { jitter } from '../util/backoff.ts';
+import { InvalidSpecError, resolvePlan, resolveRegion, resolveVersion, versionSatisfies } from './catalogue.ts';
+import { getCondition, sameStatus, setCondition, type ConditionInput } from './conditions.ts';
+import { ANNOTATIONS, FIELD_MANAGER, addonName, secretName } from './names.ts';
+import { bindingEntries, dataHash, entriesHash, isOurSecret, renderSecret, type SecretObject } from './secret.ts';
+import { CredentialsError, type CleverSession, type Sessions } from './sessions.ts';
+
+export interface AddonResource extends KubeObject {
+  spec?: unknown;
+  status?: AddonStatus;
+}
+
+/** The subset of the spec every kind shares (see src/model/spec.ts). */
+interface CommonSpec {
+  organisation?: string;
+  deletionPolicy: 'Delete' | 'Orphan';
+  credentialsRef?: { name: string };
+  secret?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+/** Event reasons, enumerated: dashboards and alerts key on them. */
+export type EventReason =
+  | 'Created'
+  | 'Adopted'
+  | 'CreateFailed'
+  | 'Deleted'
+  | 'Orphaned'
+  | 'DeleteFailed'
+  | 'MigrationStarted'
+  | 'MigrationSucceeded'
+  | 'MigrationFailed'
+  | 'SecretUpdated'
+  | 'SecretConflict'
+  | 'AddonDeletedExternally'
+  | 'InvalidSpec'
+  | 'CredentialsProblem'
+  | 'ReconcileError';
+
+export interface EventSink {
+  emit(obj: KubeObject, type: EventType, reason: EventReason, message: string): void;
+}
+
+export interface AddonReconcilerDeps {
+  kube: KubeClient;
+  definition: ProviderDefinition;
+  /** Informer cache of the resources of this kind. */
+  resources: { get(key: string): AddonResource | undefined };
+  /** Informer cache of the Secrets we manage (label-selected). */
+  secrets: { get(key: string): SecretObject | undefined };
+  sessions: Sessions;
+  events: EventSink;
+  /** Drift poll period after success (jittered ±10%); default 5 min. */
+  driftIntervalMs?: number;
+  /** How long a pending create may stay unobserved before it is considered never made; default 60 s. */
+  createGraceMs?: number;
+  now?: () => Date;
+}
+
+/** Thrown inside the loop to end it with a given status and requeue decision. */
+class Stop extends Error {
+  readonly result: ReconcileResult;
+  constructor(result: ReconcileResult) {
+    super('stop');
+    this.result = result;
+  }
+}
+
+const POLL_MS = 3_000;
+const INVALID_SPEC_RECHECK_MS = 30 * 60_000;
+
+export function createAddonReconciler(deps: AddonReconcilerDeps) {
+  const def = deps.definition;
+  const now = deps.now ?? (() => new Date());
+  const driftMs = deps.driftIntervalMs ?? 5 * 60_000;
+  const graceMs = deps.createGraceMs ?? 60_000;
+  const apiVersion = `${API_GROUP}/${def.crdVersion}`;
+
+  return async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
+    const cached = deps.resources.get(key);
+    if (!cached) return;
+    const run = new Run(cached, ctx);
+    try {
+      return await run.execute();
+    } catch (err) {
+      if (err instanceof Stop) {
+        await run.writeStatus();
+        return err.result;
+      }
+      return run.fail(err);
+    }
+  };
+
+  /** One pass over one resource: holds what the steps learn. */
+  class Run {
+    res: AddonResource;
+    readonly ctx: ReconcileContext;
+    readonly status: AddonStatus;
+    readonly original: AddonStatus | undefined;
+    readonly namespace: string;
+    readonly name: string;
+    spec: CommonSpec | undefined;
+    session: CleverSession | undefined;
+    owner: string | undefined;
+    addon: Addon | undefined;
+
+    constructor(res: AddonResource, ctx: ReconcileContext) {
+      this.res = res;
+      this.ctx = ctx;
+      this.original = res.status;
+      this.status = structuredClone(res.status ?? {});
+      const { namespace, name } = splitKey(`${res.metadata?.namespace ?? ''}/${res.metadata?.name ?? ''}`);
+      this.namespace = namespace ?? '';
+      this.name = name;
+    }
+
+    get generation(): number | undefined {
+      return this.res.metadata?.generation;
+    }
+
+    condition(type: 'Ready' | 'Synced', input: ConditionInput): void {
+      this.status.conditions = setCondition(this.status.conditions, type, input, this.generation, now());
+    }
+
+    phase(phase: Phase): void {
+      this.status.phase = phase;
+    }
+
+    /** Emits a Warning event only when the Synced condition changes, so a failing resource does not flood etcd. */
+    warnOnce(reason: EventReason, conditionReason: string, message: string): void {
+      const previous = getCondition(this.original, 'Synced');
+      if (previous?.reason !== conditionReason || previous.message !== message) {
+        deps.events.emit(this.res, 'Warning', reason, message);
+      }
+    }
+
+    async execute(): Promise<ReconcileResult> {
+      // 1. Deleting?
+      if (this.res.metadata?.deletionTimestamp) return this.finalize();
+
+      // 2. Finalizer first: no side effect on Clever before we are sure to be called on deletion.
+      if (!hasFinalizer(this.res, def.finalizer)) {
+        this.res = await ensureFinalizer(deps.kube, this.res, def.finalizer);
+      }
+      if (this.res.metadata?.annotations?.[ANNOTATIONS.paused] === 'true') {
+        this.phase('Paused');
+        this.condition('Synced', {
+          status: 'False',
+          reason: 'Paused',
+          message: `reconciliation is paused by the ${ANNOTATIONS.paused} annotation`,
+        });
+        throw new Stop({});
+      }
+
+      const parsed = def.spec.safeParse(this.res.spec ?? {});
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new InvalidSpecError('InvalidSpec', ['spec', ...issue.path].join('.'), issue.message);
+      }
+      const spec = parsed.data as CommonSpec;
+      this.spec = spec;
+
+      // 3. Credentials and owner.
+      const session = await deps.sessions.forResource(this.namespace, spec.credentialsRef);
+      this.session = session;
+      const owner = spec.organisation ?? this.status.organisation ?? (await session.defaultOwner());
+      this.owner = owner;
+      this.status.organisation = owner;
+
+      // 4. Catalogue: plan, region, version. A plan missing from a cached catalogue is re-checked fresh once.
+      let provider = await session.catalogue.provider(def.providerId);
+      if (!provider) {
+        throw new AddonFailure(
+          'ProviderUnavailable',
+          `provider ${def.providerId} is not in the Clever Cloud catalogue of these credentials`,
+        );
+      }
+      let plan;
+      try {
+        plan = resolvePlan(provider, def.plan(parsed.data));
+      } catch (err) {
+        if (!(err instanceof InvalidSpecError)) throw err;
+        // The cached catalogue may predate a new plan: look once more, fresh, before calling the spec wrong.
+        session.catalogue.clear();
+        provider = (await session.catalogue.provider(def.providerId)) ?? provider;
+        plan = resolvePlan(provider, def.plan(parsed.data));
+      }
+      const region = resolveRegion(provider, plan, def.region(parsed.data) ?? def.defaultRegion);
+      const info = def.requestedVersion ? await session.catalogue.providerInfo(def.providerId) : null;
+      const version = def.requestedVersion
+        ? resolveVersion(def, info, plan, region, def.requestedVersion(parsed.data))
+        : undefined;
+
+      // 5. Observe.
+      this.addon = await this.observe();
+
+      // 6. Create when nothing exists.
+      if (!this.addon) {
+        const options = { ...def.options?.(parsed.data), ...(version ? { version } : {}) };
+        this.addon = await this.create({ plan: plan.id, region, options });
+      } else if (this.res.metadata?.annotations?.[ANNOTATIONS.createPending]) {
+        await this.clearPending();
+      }
+      const addon = this.addon;
+      this.status.addon = addon.id;
+      this.status.addonId = addon.id;
+      this.status.realId = addon.realId;
+      this.status.region = addon.region;
+      this.status.plan = { id: addon.plan.id, slug: addon.plan.slug, name: addon.plan.name ?? addon.plan.slug };
+
+      // 7. Update through a migration when plan or version differ; 8. readiness.
+      const current = await this.observedVersion(addon);
+      if (current) this.status.version = current;
+      else if (version && !this.status.version) this.status.version = version;
+      const migrating = await this.migrate(addon, plan.id, version, current);
+      const ready = await this.isReady(addon);
+
+      // 9. Bind.
+      await this.bind(addon);
+
+      // 10. Status.
+      if (!ready) {
+        this.phase('Provisioning');
+        this.condition('Ready', {
+          status: 'False',
+          reason: 'Provisioning',
+          message: `${def.kind} add-on is provisioning`,
+        });
+      } else {
+        this.condition('Ready', { status: 'True', reason: 'Available', message: `${def.kind} add-on is available` });
+        this.phase(migrating ? 'Updating' : 'Ready');
+      }
+      this.condition('Synced', {
+        status: 'True',
+        reason: migrating ? 'Migrating' : 'ReconcileSuccess',
+        message: migrating
+          ? `migrating to plan ${plan.slug}${version ? ` version ${version}` : ''}`
+          : 'in sync with Clever Cloud',
+      });
+      this.status.observedGeneration = this.generation;
+      await this.writeStatus();
+      return { requeueAfterMs: !ready || migrating ? POLL_MS : jitter(driftMs) };
+    }
+
+    async observe(): Promise<Addon | undefined> {
+      const { client } = this.session!;
+      const owner = this.owner!;
+      if (this.status.addonId) {
+        try {
+          return await client.getAddon(owner, this.status.addonId);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+          // Deleted behind our back (console, CLI). The spec still asks for one: say so, then make a new one.
+          const message = `add-on ${this.status.addonId} was deleted outside Kubernetes; creating a new one`;
+          deps.events.emit(this.res, 'Warning', 'AddonDeletedExternally', message);
+          this.ctx.logger.warn({ addonId: this.status.addonId }, 'add-on deleted outside Kubernetes');
+          for (const k of ['addon', 'addonId', 'realId', 'plan', 'version', 'migration'] as const)
+            delete this.status[k];
+          this.condition('Ready', { status: 'False', reason: 'AddonDeleted', message });
+        }
+      }
+      const adopt = this.res.metadata?.annotations?.[ANNOTATIONS.addonId];
+      if (adopt) {
+        let addon: Addon;
+        try {
+          addon = await client.getAddon(owner, adopt);
+        } catch (err) {
+          if (err instanceof NotFoundError) {
+            throw new InvalidSpecError(
+              'InvalidSpec',
+              `metadata.annotations[${ANNOTATIONS.addonId}]`,
+              `add-on ${adopt} does not exist in ${owner}`,
+            );
+          }
+          throw err;
+        }
+        if (addon.provider.id !== def.providerId) {
+          throw new InvalidSpecError(
+            'InvalidSpec',
+            `metadata.annotations[${ANNOTATIONS.addonId}]`,
+            `add-on ${adopt} is a ${addon.provider.id}, not a ${def.providerId}`,
+          );
+        }
+        if (this.status.addonId !== addon.id)
+          deps.events.emit(this.res, 'Normal', 'Adopted', `adopted existing add-on ${addon.id}`);
+        return addon;
+      }
+      const wanted = addonName(def.kind, this.res.metadata!.uid!);
+      return (await client.listAddons(owner)).find((a) => a.name === wanted && a.provider.id === def.providerId);
+    }
+
+    async create(request: { plan: string; region: string; options: Record<string, string> }): Promise<Addon> {
+      const pending = this.res.metadata?.annotations?.[ANNOTATIONS.createPending];
+      if (pending) {
+        // A create was attempted and its result never recorded (crash, lost response). The name lookup found
+        // nothing yet; the list may lag behind, so wait out a grace period before concluding it was never made.
+        const age = now().getTime() - Date.parse(pending);
+        if (Number.isNaN(age) || age < graceMs) {
+          this.phase('Provisioning');
+          this.condition('Ready', {
+            status: 'False',
+            reason: 'Creating',
+            message: 'waiting to learn the outcome of an earlier create call before creating again',
+          });
+          throw new Stop({ requeueAfterMs: Math.min(POLL_MS, Math.max(500, graceMs - (Number.isNaN(age) ? 0 : age))) });
+        }
+      }
+      // Record the intent with a resourceVersion precondition: a crash after this point is detectable, and a
+      // second operator instance working from the same (stale) version gets a conflict instead of creating too.
+      this.res = await jsonPatch(deps.kube, this.ref(), [
+        { op: 'test', path: '/metadata/resourceVersion', value: this.res.metadata!.resourceVersion },
+        ...annotationOps(this.res, ANNOTATIONS.createPending, now().toISOString()),
+      ]);
+      let addon: Addon;
+      try {
+        addon = await this.session!.client.createAddon(this.owner!, {
+          name: addonName(def.kind, this.res.metadata!.uid!),
+          providerId: def.providerId,
+          ...request,
+        });
+      } catch (err) {
+        if (err instanceof OutcomeUnknownError) {
+          // Leave the intent in place: the next pass looks the add-on up by name before anything else.
+          this.condition('Ready', {
+            status: 'False',
+            reason: 'Creating',
+            message: 'create call outcome unknown; looking it up',
+          });
+          throw new Stop({ requeueAfterMs: POLL_MS });
+        }
+        // Clever answered: nothing was created. Clear the intent so the next attempt need not wait.
+        await this.clearPending();
+        throw err;
+      }
+      // Record the result at once, before anything else can fail.
+      this.status.addon = addon.id;
+      this.status.addonId = addon.id;
+      this.status.realId = addon.realId;
+      await this.writeStatus();
+      await this.clearPending();
+      deps.events.emit(
+        this.res,
+        'Normal',
+        'Created',
+        `created add-on ${addon.id} (${addon.plan.slug}, ${addon.region})`,
+      );
+      return addon;
+    }
+
+    async clearPending(): Promise<void> {
+      if (!this.res.metadata?.annotations?.[ANNOTATIONS.createPending]) return;
+      this.res = await jsonPatch(deps.kube, this.ref(), [
+        { op: 'remove', path: `/metadata/annotations/${escapePointer(ANNOTATIONS.createPending)}` },
+      ]);
+    }
+
+    async observedVersion(addon: Addon): Promise<string | undefined> {
+      if (def.readiness.kind !== 'databaseStatus') return undefined;
+      const info = await this.session!.client.getDatabaseInfo(def.providerId as DatabaseProviderId, addon.id);
+      return info.version ?? undefined;
+    }
+
+    /** Starts or follows a migration; true while one is running. */
+    async migrate(
+      addon: Addon,
+      planId: string,
+      version: string | undefined,
+      current: string | undefined,
+    ): Promise<boolean> {
+      const client = this.session!.client;
+      const m = this.status.migration;
+      if (m && m.status !== 'OK' && m.status !== 'FAILED') {
+        const latest = await client.getMigration(this.owner!, addon.id, m.id);
+        this.status.migration = { ...m, status: latest.status };
+        if (latest.status === 'OK') {
+          deps.events.emit(this.res, 'Normal', 'MigrationSucceeded', `migration ${m.id} finished`);
+          return false;
+        }
+        if (latest.status === 'FAILED' || latest.status === 'ERROR' || latest.status === 'CANCELED') {
+          this.status.migration.status = 'FAILED';
+          const message = `migration ${m.id} failed: ${latest.steps.find((s) => s.status !== 'OK')?.message ?? 'no detail'}`;
+          deps.events.emit(this.res, 'Warning', 'MigrationFailed', message);
+          throw new AddonFailure('MigrationFailed', message);
+        }
+        return true;
+      }
+      const planDiffers = addon.plan.id !== planId;
+      const versionDiffers = version !== undefined && current !== undefined && !versionSatisfies(current, version);
+      if (!planDiffers && !versionDiffers) return false;
+      // A failed migration to this very target is not retried on its own: the user changes the spec to try again.
+      if (m?.status === 'FAILED' && m.targetPlanId === planId && m.targetVersion === version) {
+        throw new AddonFailure(
+          'MigrationFailed',
+          'the last migration to this plan and version failed; change the spec to try again',
+        );
+      }
+      const migration = await client.createMigration(this.owner!, addon.id, {
+        planId,
+        region: addon.region,
+        ...(version ? { version } : {}),
+      });
+      this.status.migration = {
+        id: migration.migrationId,
+        status: migration.status,
+        targetPlanId: planId,
+        ...(version ? { targetVersion: version } : {}),
+        startedAt: now().toISOString(),
+      };
+      deps.events.emit(this.res, 'Normal', 'MigrationStarted', `migration ${migration.migrationId} started`);
+      return migration.status !== 'OK';
+    }
+
+    async isReady(addon: Addon): Promise<boolean> {
+      const client = this.session!.client;
+      switch (def.readiness.kind) {
+        case 'exists':
+          return true;
+        case 'databaseStatus':
+          return (await client.getDatabaseInfo(def.providerId as DatabaseProviderId, addon.id)).status === 'ACTIVE';
+        case 'pulsarStatus':
+          return (await client.getPulsar(addon.realId)).status === 'ACTIVE';
+        case 'materiaKvStatus':
+          return (await client.getMateriaKv(this.owner!, addon.realId)).status === 'PROVISIONED';
+        case 'instancesUp': {
+          const instances = await client.getAddonInstances(this.owner!, addon.id);
+          return instances.length > 0 && instances.every((i) => i.state === 'UP');
+        }
+      }
+    }
+
+    async bind(addon: Addon): Promise<void> {
+      const env = await this.session!.client.getAddonEnv(this.owner!, addon.id);
+      const entries = bindingEntries(env, def.binding(env));
+      Object.assign(this.status, def.statusFields?.(env) ?? {});
+      const spec = this.spec!;
+      const name = secretName(this.name, spec.secret?.name);
+      const uid = this.res.metadata!.uid!;
+      const desired = renderSecret({
+        name,
+        namespace: this.namespace,
+        owner: { apiVersion, kind: def.kind, name: this.name, uid },
+        entries,
+        ...(spec.secret?.labels ? { labels: spec.secret.labels } : {}),
+        ...(spec.secret?.annotations ? { annotations: spec.secret.annotations } : {}),
+      });
+      const hash = entriesHash(entries);
+      const live =
+        deps.secrets.get(`${this.namespace}/${name}`) ??
+        (await getObject<SecretObject>(deps.kube, {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          namespace: this.namespace,
+          name,
+        }));
+      if (live && !isOurSecret(live, uid)) {
+        throw new SecretConflictError(
+          `Secret ${name} exists and is not owned by this ${def.kind}; it was left untouched`,
+        );
+      }
+      if (!live || !sameSecret(live, desired, hash)) {
+        await applyObject(deps.kube, desired, FIELD_MANAGER, { force: true });
+        if (live && this.status.secretHash && this.status.secretHash !== hash) {
+          deps.events.emit(this.res, 'Normal', 'SecretUpdated', `Secret ${name} updated with new connection details`);
+        }
+      }
+      // A renamed Secret: the old one goes, so consumers cannot keep reading stale credentials from it.
+      const previous = this.status.binding?.name;
+      if (previous && previous !== name) {
+        const old = await getObject<SecretObject>(deps.kube, {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          namespace: this.namespace,
+          name: previous,
+        });
+        if (old && isOurSecret(old, uid)) {
+          await deleteObject(deps.kube, {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            namespace: this.namespace,
+            name: previous,
+          });
+        }
+      }
+      this.status.binding = { name };
+      this.status.secretHash = hash;
+    }
+
+    async finalize(): Promise<ReconcileResult> {
+      if (!hasFinalizer(this.res, def.finalizer)) return {};
+      this.phase('Deleting');
+      const parsed = def.spec.safeParse(this.res.spec ?? {});
+      const spec = (parsed.success ? parsed.data : { deletionPolicy: 'Delete' }) as CommonSpec;
+      this.spec = spec;
+      if (spec.deletionPolicy === 'Orphan') {
+        deps.events.emit(
+          this.res,
+          'Normal',
+          'Orphaned',
+          `add-on ${this.status.addonId ?? '(none)'} left in place (deletionPolicy Orphan)`,
+        );
+      } else {
+        const session = await deps.sessions.forResource(this.namespace, spec.credentialsRef);
+        this.session = session;
+        this.owner = this.status.organisation ?? spec.organisation ?? (await session.defaultOwner());
+        const addon = await this.observeForDeletion();
+        if (addon) {
+          await session.client.deleteAddon(this.owner, addon.id);
+          // Confirm it is gone before letting Kubernetes forget about it.
+          try {
+            await session.client.getAddon(this.owner, addon.id);
+            this.condition('Ready', {
+              status: 'False',
+              reason: 'Deleting',
+              message: `waiting for add-on ${addon.id} to be deleted`,
+            });
+            throw new Stop({ requeueAfterMs: POLL_MS });
+          } catch (err) {
+            if (!(err instanceof NotFoundError)) throw err;
+          }
+          deps.events.emit(this.res, 'Normal', 'Deleted', `deleted add-on ${addon.id}`);
+        }
+      }
+      await this.deleteOwnSecret();
+      await removeFinalizer(deps.kube, this.res, def.finalizer);
+      return {};
+    }
+
+    /** The add-on to delete: by id, adoption or name; a pending create is waited out so it cannot leak. */
+    async observeForDeletion(): Promise<Addon | undefined> {
+      const found = await this.observeQuietly();
+      if (found) return found;
+      const pending = this.res.metadata?.annotations?.[ANNOTATIONS.createPending];
+      if (pending && now().getTime() - Date.parse(pending) < graceMs) {
+        this.condition('Ready', {
+          status: 'False',
+          reason: 'Deleting',
+          message: 'waiting for an earlier create call to surface before deleting',
+        });
+        throw new Stop({ requeueAfterMs: POLL_MS });
+      }
+      return undefined;
+    }
+
+    async observeQuietly(): Promise<Addon | undefined> {
+      const { client } = this.session!;
+      const owner = this.owner!;
+      for (const id of [this.status.addonId, this.res.metadata?.annotations?.[ANNOTATIONS.addonId]]) {
+        if (!id) continue;
+        try {
+          return await client.getAddon(owner, id);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+        }
+      }
+      const wanted = addonName(def.kind, this.res.metadata!.uid!);
+      return (await client.listAddons(owner)).find((a) => a.name === wanted && a.provider.id === def.providerId);
+    }
+
+    async deleteOwnSecret(): Promise<void> {
+      const name = this.status.binding?.name ?? secretName(this.name, this.spec?.secret?.name);
+      const ref = { apiVersion: 'v1', kind: 'Secret', namespace: this.namespace, name };
+      const live = await getObject<SecretObject>(deps.kube, ref);
+      // Garbage collection would do this through the ownerReference; doing it here does not depend on it.
+      if (live && isOurSecret(live, this.res.metadata!.uid!)) await deleteObject(deps.kube, ref);
+    }
+
+    ref() {
+      return { apiVersion, kind: def.kind, namespace: this.namespace, name: this.name };
+    }
+
+    async writeStatus(): Promise<void> {
+      if (sameStatus(this.original, this.status)) return;
+      try {
+        await mergePatch(
+          deps.kube,
+          this.ref(),
+          { status: statusPatch(this.original, this.status) },
+          {
+            subresource: 'status',
+            fieldManager: FIELD_MANAGER,
+          },
+        );
+      } catch (err) {
+        // The resource is gone (deleted while we worked): nothing left to report on.
+        if (!isNotFound(err)) throw err;
+      }
+    }
+
+    async fail(err: unknown): Promise<ReconcileResult | void> {
+      if (isConflict(err)) throw err;
+      const logger = this.ctx.logger;
+      let result: ReconcileResult | undefined;
+      let rethrow = false;
+      if (err instanceof InvalidSpecError) {
+        this.condition('Synced', { status: 'False', reason: err.reason, message: err.message });
+        this.warnOnce('InvalidSpec', err.reason, err.message);
+        if (!this.status.addonId) this.phase('Failed');
+        result = { requeueAfterMs: INVALID_SPEC_RECHECK_MS };
+      } else if (err instanceof CredentialsError) {
+        this.condition('Synced', { status: 'False', reason: err.reason, message: err.message });
+        this.warnOnce('CredentialsProblem', err.reason, err.message);
+        result = { requeue: true };
+      } else if (err instanceof UnauthorizedError) {
+        const message = `Clever Cloud refused the credentials from ${this.session?.source ?? 'the configuration'}: ${err.message}`;
+        this.condition('Synced', { status: 'False', reason: 'Unauthorized', message });
+        this.warnOnce('CredentialsProblem', 'Unauthorized', message);
+        result = { requeue: true };
+      } else if (err instanceof SecretConflictError) {
+        this.condition('Synced', { status: 'False', reason: 'SecretConflict', message: err.message });
+        this.warnOnce('SecretConflict', 'SecretConflict', err.message);
+        result = { requeueAfterMs: jitter(driftMs) };
+      } else if (err instanceof MissingEnvError) {
+        this.condition('Synced', { status: 'False', reason: 'BindingIncomplete', message: err.message });
+        result = { requeueAfterMs: POLL_MS * 10 };
+      } else if (err instanceof AddonFailure) {
+        this.condition('Synced', { status: 'False', reason: err.reason, message: err.message });
+        this.warnOnce(err.reason === 'MigrationFailed' ? 'MigrationFailed' : 'ReconcileError', err.reason, err.message);
+        result = { requeueAfterMs: INVALID_SPEC_RECHECK_MS };
+      } else if (err instanceof TerminalError) {
+        const reason = this.status.addonId ? 'UpdateFailed' : 'CreateFailed';
+        this.condition('Synced', { status: 'False', reason, message: err.message });
+        this.warnOnce(this.status.addonId ? 'MigrationFailed' : 'CreateFailed', reason, err.message);
+        if (!this.status.addonId) this.phase('Failed');
+        result = { requeueAfterMs: INVALID_SPEC_RECHECK_MS };
+      } else if (err instanceof RetryableError || err instanceof OutcomeUnknownError) {
+        this.condition('Synced', { status: 'False', reason: 'CleverApiUnavailable', message: err.message });
+        rethrow = true;
+      } else {
+        const message = err instanceof Error ? err.message : String(err);
+        this.condition('Synced', { status: 'False', reason: 'ReconcileError', message });
+        this.warnOnce('ReconcileError', 'ReconcileError', message);
+        rethrow = true;
+      }
+      logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'reconcile did not complete');
+      try {
+        await this.writeStatus();
+      } catch (statusErr) {
+        logger.debug({ err: String(statusErr) }, 'could not record the failure in status');
+      }
+      if (rethrow) throw err;
+      return result;
+    }
+  }
+}
+
+/** A failure only a spec change (or Clever's side) can fix: reported, re-checked slowly, not retried in a loop. */
+export class AddonFailure extends Error {
+  readonly reason: 'ProviderUnavailable' | 'MigrationFailed';
+  constructor(reason: AddonFailure['reason'], message: string) {
+    super(message);
+    this.name = 'AddonFailure';
+    this.reason = reason;
+  }
+}
+
+export class SecretConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SecretConflictError';
+  }
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function annotationOps(res: KubeObject, key: string, value: string) {
+  return res.metadata?.annotations
+    ? [{ op: 'add' as const, path: `/metadata/annotations/${escapePointer(key)}`, value }]
+    : [{ op: 'add' as const, path: '/metadata/annotations', value: { [key]: value } }];
+}
+
+function sameSecret(live: SecretObject, desired: SecretObject, hash: string): boolean {
+  if (dataHash(live.data) !== hash) return false;
+  const labels = live.metadata?.labels ?? {};
+  for (const [k, v] of Object.entries(desired.metadata?.labels ?? {})) if (labels[k] !== v) return false;
+  const annotations = live.metadata?.annotations ?? {};
+  for (const [k, v] of Object.entries(desired.metadata?.annotations ?? {})) if (annotations[k] !== v) return false;
+  return (live.metadata?.ownerReferences ?? []).some(
+    (o) => o.uid === desired.metadata?.ownerReferences?.[0]?.uid && o.controller,
+  );
+}
+
+/** A merge patch from `before` to `after`: keys that disappeared are sent as null so they are removed. */
+function statusPatch(before: AddonStatus | undefined, after: AddonStatus): Record<string, unknown> {
+  const patch: Record<string, unknown> = { ...after };
+  for (const k of Object.keys(before ?? {}))
+    if (!(k in after) || (after as Record<string, unknown>)[k] === undefined) patch[k] = null;
+  return patch;
+}

@@ -1,0 +1,24 @@
+// Names, labels and annotations the operator reads and writes. Annotation switches follow Crossplane's practice
+// (paused, external name, create-pending), under a prefix of our own.
+export const FIELD_MANAGER = 'clever-addon-operator';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'clever-addon-operator';
+
+export const ANNOTATIONS = {
+  /** "true" stops all reconciliation of the resource (status shows Synced=False reason Paused). */
+  paused: 'clever-cloud.com/paused',
+  /** Set by a user to adopt an existing add-on (addon_... or realId) instead of creating one. */
+  addonId: 'clever-cloud.com/addon-id',
+  /** Written before the create call and removed once its result is recorded: a crash in between is detectable. */
+  createPending: 'clever-cloud.com/create-pending',
+} as const;
+
+/** The deterministic Clever add-on name, as the upstream operator uses: found again after any crash. */
+export function addonName(kind: string, uid: string): string {
+  return `kubernetes::${kind}::${uid}`;
+}
+
+/** The connection Secret's name: spec.secret.name, else `<resource>-secrets` like the upstream operator. */
+export function secretName(resourceName: string, specName: string | undefined): string {
+  return specName ?? `${resourceName}-secrets`;
+}

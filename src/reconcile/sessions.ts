@@ -1,0 +1,124 @@
+// One Clever client per distinct set of credentials, with the catalogue and default owner cached per client.
+// Credentials are resolved per resource: spec.credentialsRef > the namespace Secret > the global configuration.
+// A resource can only ever read Secrets of its own namespace.
+import { createHash } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import { CatalogueCache, CleverClient, type CleverClientOptions } from '../clever/index.ts';
+import { credentialsFromSecretData, NAMESPACE_SECRET_NAMES, type ResolvedCredentials } from '../config/credentials.ts';
+import { ConfigError } from '../config/errors.ts';
+import { silentLogger, type Logger } from '../log.ts';
+
+export type CredentialsReason = 'CredentialsMissing' | 'CredentialsInvalid';
+
+/** Credentials cannot be found or used; fixed by creating or correcting a Secret or the configuration. */
+export class CredentialsError extends Error {
+  readonly reason: CredentialsReason;
+  constructor(reason: CredentialsReason, message: string) {
+    super(message);
+    this.name = 'CredentialsError';
+    this.reason = reason;
+  }
+}
+
+/** Reads a Secret's decoded data; undefined when it does not exist. Supplied by the Kubernetes side. */
+export type SecretReader = (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
+
+export class CleverSession {
+  readonly client: CleverClient;
+  /** Where the credentials came from (never their values). */
+  readonly source: string;
+  readonly organisation: string | undefined;
+  readonly catalogue: CatalogueCache;
+  private owner: Promise<string> | undefined;
+
+  constructor(client: CleverClient, resolved: ResolvedCredentials, now: () => number) {
+    this.client = client;
+    this.source = resolved.source;
+    this.organisation = resolved.organisation;
+    this.catalogue = new CatalogueCache(client, { now });
+  }
+
+  /** The owner to use when neither the spec nor the configuration names one: the credentials' personal space. */
+  defaultOwner(): Promise<string> {
+    if (this.organisation) return Promise.resolve(this.organisation);
+    this.owner ??= this.client.resolveDefaultOwner();
+    this.owner.catch(() => (this.owner = undefined));
+    return this.owner;
+  }
+}
+
+export interface SessionsOptions {
+  global: ResolvedCredentials | undefined;
+  readSecret: SecretReader;
+  clientOptions?: Omit<CleverClientOptions, 'credentials'>;
+  registry?: Registry;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export class Sessions {
+  private readonly sessions = new Map<string, CleverSession>();
+  private readonly options: SessionsOptions;
+
+  constructor(options: SessionsOptions) {
+    this.options = options;
+  }
+
+  /** Resolves the credentials of a resource and returns the session for them. */
+  async forResource(namespace: string, credentialsRef: { name: string } | undefined): Promise<CleverSession> {
+    return this.session(await this.resolve(namespace, credentialsRef));
+  }
+
+  private async fromSecret(namespace: string, name: string, label: string): Promise<ResolvedCredentials | undefined> {
+    const data = await this.options.readSecret(namespace, name);
+    if (!data) return undefined;
+    try {
+      return credentialsFromSecretData(data, label);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new CredentialsError('CredentialsInvalid', err.message);
+      throw err;
+    }
+  }
+
+  async resolve(namespace: string, credentialsRef: { name: string } | undefined): Promise<ResolvedCredentials> {
+    if (credentialsRef) {
+      const label = `Secret ${namespace}/${credentialsRef.name} (spec.credentialsRef)`;
+      const found = await this.fromSecret(namespace, credentialsRef.name, label);
+      if (!found) throw new CredentialsError('CredentialsMissing', `${label} does not exist`);
+      return found;
+    }
+    for (const name of NAMESPACE_SECRET_NAMES) {
+      const found = await this.fromSecret(namespace, name, `Secret ${namespace}/${name}`);
+      if (found) return found;
+    }
+    if (this.options.global) return this.options.global;
+    throw new CredentialsError(
+      'CredentialsMissing',
+      `no Clever Cloud credentials: set spec.credentialsRef, create Secret ${namespace}/${NAMESPACE_SECRET_NAMES[0]}, ` +
+        'or configure the operator (CLEVER_OPERATOR_API_TOKEN and CLEVER_OPERATOR_API_SECRET, or a config file)',
+    );
+  }
+
+  private session(resolved: ResolvedCredentials): CleverSession {
+    // Keyed by a hash of everything that makes a client different; the hash never leaves this map.
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([resolved.credentials, resolved.apiUrl, resolved.bridgeUrl, resolved.organisation]))
+      .digest('hex');
+    let session = this.sessions.get(fingerprint);
+    if (!session) {
+      const { clientOptions, registry, logger } = this.options;
+      const client = new CleverClient({
+        ...clientOptions,
+        credentials: resolved.credentials,
+        ...(resolved.apiUrl ? { apiUrl: resolved.apiUrl } : {}),
+        ...(resolved.bridgeUrl ? { bridgeUrl: resolved.bridgeUrl } : {}),
+        // Clients share one set of series in the registry (the client reuses metrics already registered).
+        ...(registry ? { metrics: registry } : {}),
+        logger: logger ?? silentLogger,
+      });
+      session = new CleverSession(client, resolved, this.options.now ?? Date.now);
+      this.sessions.set(fingerprint, session);
+    }
+    return session;
+  }
+}
