@@ -28,6 +28,7 @@ Options:
   --migration-step MS     duration of each migration step (default 0)
   --seed N                seed ids, passwords and fault draws (reproducible runs)
   --faults FILE           initial fault rules (JSON array)
+  --cellar-host HOST      value of CELLAR_ADDON_HOST (e.g. a local S3 server)
   -h, --help              show this help
 `;
 
@@ -51,6 +52,7 @@ export function parseCliOptions(argv: string[]): SimulatorOptions | 'help' {
       'migration-step': { type: 'string' },
       seed: { type: 'string' },
       faults: { type: 'string' },
+      'cellar-host': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -66,6 +68,7 @@ export function parseCliOptions(argv: string[]): SimulatorOptions | 'help' {
     listConsistencyDelayMs: int('list-delay', values['list-delay'], 0),
     migrationStepMs: int('migration-step', values['migration-step'], 0),
   };
+  if (values['cellar-host'] !== undefined) options.cellarHost = values['cellar-host'];
   if (values.seed !== undefined) options.seed = int('seed', values.seed, 0);
   if (values.faults !== undefined) {
     const file = values.faults;

@@ -99,6 +99,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults,
     now,
     log,
+    logLimit: options.requestLogLimit ?? 100_000,
     auth: {
       accounts,
       consumers: options.consumers ?? DEFAULT_CONSUMERS,

@@ -16,6 +16,7 @@ export interface PipelineDeps {
   faults: FaultEngine;
   now: () => number;
   log: RequestLogEntry[];
+  logLimit: number;
   /** Admin requests (main port, /__simulator/...): not logged, no faults, no auth. */
   admin: (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) => void;
   sleep: (ms: number) => Promise<void>;
@@ -114,6 +115,7 @@ export function createPipeline(
       host,
     };
     deps.log.push(entry);
+    if (deps.log.length > deps.logLimit) deps.log.splice(0, deps.log.length - deps.logLimit);
 
     const decision = deps.faults.decide(entry.route);
     if (decision.kinds.length > 0) entry.fault = decision.kinds.join(',');

@@ -131,6 +131,8 @@ export interface SimulatorOptions {
   passwordAlphabet?: string;
   /** Plan ids or slugs whose creation answers 402 (payment confirmation required). */
   paymentRequiredPlans?: string[];
+  /** Oldest request log entries are dropped beyond this many (a long-running playground must not grow forever). */
+  requestLogLimit?: number;
 }
 
 export interface Simulator {
