@@ -142,7 +142,7 @@ export function createPipeline(
       return;
     }
 
-    let reply = process(deps, entry, match, req, host, path, query, raw);
+    let reply = dispatch(deps, entry, match, req, host, path, query, raw);
     if (fault?.kind === 'commitThenFail') {
       // The handler ran and its effect is stored; the caller never learns the outcome.
       if (fault.status === undefined) {
@@ -156,7 +156,7 @@ export function createPipeline(
   };
 }
 
-function process(
+function dispatch(
   deps: PipelineDeps,
   entry: RequestLogEntry,
   match: RouteMatch | undefined,

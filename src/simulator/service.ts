@@ -100,6 +100,8 @@ export class AddonService {
   }
 
   rotate(a: SimulatedAddon): void {
+    // A config provider's env is user data, not generated credentials: nothing to rotate.
+    if (a.providerId === 'config-provider') return;
     a.credentials = rotateSecrets(a.providerId, a.credentials, this.envContext(a));
     a.env = buildEnv(a.providerId, a.credentials, a.version);
     this.store.changed();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OAuth from 'oauth-1.0a';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { planId } from '../../src/simulator/catalogue.ts';
+import { planId, PROVIDERS } from '../../src/simulator/catalogue.ts';
 import {
   CLEVER_TOOLS_CONSUMER,
   DEV_API_TOKEN,
@@ -245,6 +245,40 @@ describe('add-on lifecycle', () => {
 });
 
 describe('provider-specific reads', () => {
+  it('creates an add-on of every provider with its first plan and zone, env matching configKeys', async () => {
+    const sim = await start();
+    const v4Paths: Record<string, (a: { id: string; realId: string }) => string> = {
+      'postgresql-addon': (a) => `/v4/addon-providers/postgresql-addon/addons/${a.id}`,
+      'mysql-addon': (a) => `/v4/addon-providers/mysql-addon/addons/${a.id}`,
+      'mongodb-addon': (a) => `/v4/addon-providers/mongodb-addon/addons/${a.id}`,
+      'redis-addon': (a) => `/v4/addon-providers/redis-addon/addons/${a.id}`,
+      'es-addon': (a) => `/v4/addon-providers/es-addon/addons/${a.id}`,
+      'addon-pulsar': (a) => `/v4/addon-providers/addon-pulsar/addons/${a.realId}`,
+      kv: (a) => `/v4/materia/organisations/${DEV_ORG_ID}/materia/databases/${a.realId}`,
+      keycloak: (a) => `/v4/addon-providers/addon-keycloak/addons/${a.realId}`,
+      metabase: (a) => `/v4/addon-providers/addon-metabase/addons/${a.realId}`,
+      'addon-matomo': (a) => `/v4/addon-providers/addon-matomo/addons/${a.realId}`,
+      otoroshi: (a) => `/v4/addon-providers/addon-otoroshi/addons/${a.realId}`,
+      'config-provider': (a) => `/v4/addon-providers/config-provider/addons/${a.realId}`,
+    };
+    for (const provider of PROVIDERS) {
+      const plan = provider.plans[0]!;
+      const r = await call(sim.url, 'POST', orgAddons(), DEV, {
+        providerId: provider.id,
+        plan: plan.id,
+        region: plan.zones[0],
+      });
+      expect(r.status, `${provider.id}: ${JSON.stringify(r.body)}`).toBe(200);
+      const addon = r.body as { id: string; realId: string; configKeys: string[] };
+      expect(addon.realId.startsWith(provider.realIdPrefix), provider.id).toBe(true);
+      const env = (await call(sim.url, 'GET', `${orgAddons()}/${addon.id}/env`, DEV)).body as { name: string }[];
+      expect(env.map((e) => e.name)).toEqual(addon.configKeys);
+      const v4 = v4Paths[provider.id];
+      if (v4) expect((await call(sim.url, 'GET', v4(addon), DEV)).status, provider.id).toBe(200);
+    }
+    expect(sim.requests().filter((r) => r.status >= 400)).toEqual([]);
+  });
+
   it('Materia KV, Pulsar, operators (instances readiness), config provider, backups', async () => {
     let t = 1_760_000_000_000;
     const sim = await start({ now: () => t, provisioningDelayMs: 10_000 });

@@ -103,3 +103,22 @@ describe('migration settlement', () => {
     expect(svc.runningMigration(a)).toBeUndefined();
   });
 });
+
+describe('credential rotation', () => {
+  it('changes generated secrets but never the user-defined env of a config provider', () => {
+    const store = new Store(undefined, 4);
+    const svc = service(store);
+    const pg = svc.create(ORG, pgRequest());
+    const before = pg.credentials.password;
+    svc.rotate(pg);
+    expect(pg.credentials.password).not.toBe(before);
+    expect(pg.env.find((e) => e.name === 'POSTGRESQL_ADDON_PASSWORD')?.value).toBe(pg.credentials.password);
+
+    const r = validateCreate({ providerId: 'config-provider', plan: planId('config-provider', 'std'), region: 'par' });
+    if (!r.ok) throw new Error(r.error.message);
+    const cp = svc.create(ORG, r.value);
+    svc.replaceEnv(cp, [{ name: 'A', value: '1' }]);
+    svc.rotate(cp);
+    expect(cp.env).toEqual([{ name: 'A', value: '1' }]);
+  });
+});
