@@ -2,6 +2,10 @@
 // clever-addon-operator: one binary, several commands. Each command lives in its own module and is loaded only when
 // used, so `simulator` starts without loading the Kubernetes client and `--help` starts instantly.
 const commands: Record<string, { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }> = {
+  run: {
+    summary: 'run the operator (in a cluster, or remotely with --kubeconfig)',
+    load: () => import('./commands/run.ts'),
+  },
   crds: {
     summary: 'print or write the CustomResourceDefinitions of every add-on kind',
     load: () => import('./commands/crds.ts'),

@@ -17,6 +17,7 @@ import {
   TerminalError,
   UnauthorizedError,
   type Addon,
+  type DatabaseInfo,
   type DatabaseProviderId,
 } from '../clever/index.ts';
 import { applyObject } from '../kube/apply.ts';
@@ -59,22 +60,24 @@ interface CommonSpec {
 export type EventType = 'Normal' | 'Warning';
 
 /** Event reasons, enumerated: dashboards and alerts key on them. */
-export type EventReason =
-  | 'Created'
-  | 'Adopted'
-  | 'CreateFailed'
-  | 'Deleted'
-  | 'Orphaned'
-  | 'DeleteFailed'
-  | 'MigrationStarted'
-  | 'MigrationSucceeded'
-  | 'MigrationFailed'
-  | 'SecretUpdated'
-  | 'SecretConflict'
-  | 'AddonDeletedExternally'
-  | 'InvalidSpec'
-  | 'CredentialsProblem'
-  | 'ReconcileError';
+export const EVENT_REASONS = [
+  'Created',
+  'Adopted',
+  'CreateFailed',
+  'Deleted',
+  'Orphaned',
+  'DeleteFailed',
+  'MigrationStarted',
+  'MigrationSucceeded',
+  'MigrationFailed',
+  'SecretUpdated',
+  'SecretConflict',
+  'AddonDeletedExternally',
+  'InvalidSpec',
+  'CredentialsProblem',
+  'ReconcileError',
+] as const;
+export type EventReason = (typeof EVENT_REASONS)[number];
 
 export interface EventSink {
   emit(obj: KubeObject, type: EventType, reason: EventReason, message: string): void;
@@ -142,6 +145,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
     session: CleverSession | undefined;
     owner: string | undefined;
     addon: Addon | undefined;
+    dbInfo: Promise<DatabaseInfo> | undefined;
 
     constructor(res: AddonResource, ctx: ReconcileContext) {
       this.res = res;
@@ -393,10 +397,15 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       ]);
     }
 
+    /** The v4 database view, read once per pass (version and readiness both come from it). */
+    databaseInfo(addon: Addon): Promise<DatabaseInfo> {
+      this.dbInfo ??= this.session!.client.getDatabaseInfo(def.providerId as DatabaseProviderId, addon.id);
+      return this.dbInfo;
+    }
+
     async observedVersion(addon: Addon): Promise<string | undefined> {
       if (def.readiness.kind !== 'databaseStatus') return undefined;
-      const info = await this.session!.client.getDatabaseInfo(def.providerId as DatabaseProviderId, addon.id);
-      return info.version ?? undefined;
+      return (await this.databaseInfo(addon)).version ?? undefined;
     }
 
     /** Starts or follows a migration; true while one is running. */
@@ -455,7 +464,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         case 'exists':
           return true;
         case 'databaseStatus':
-          return (await client.getDatabaseInfo(def.providerId as DatabaseProviderId, addon.id)).status === 'ACTIVE';
+          return (await this.databaseInfo(addon)).status === 'ACTIVE';
         case 'pulsarStatus':
           return (await client.getPulsar(addon.realId)).status === 'ACTIVE';
         case 'materiaKvStatus':

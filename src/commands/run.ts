@@ -1,0 +1,170 @@
+// `clever-addon-operator run`: the operator. In a cluster it uses the pod's service account; outside, a kubeconfig.
+import * as k8s from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { providers } from '../../providers/index.ts';
+import { credentialsFromSettings } from '../config/credentials.ts';
+import { loadGlobalConfig, type Settings } from '../config/global.ts';
+import { createLogger } from '../log.ts';
+import { serveMetrics, serveProbes } from '../operator/http.ts';
+import { Manager } from '../operator/manager.ts';
+
+const HELP = `Usage: clever-addon-operator run [options]
+
+Runs the operator. Configuration precedence (highest first): --config FILE, CLEVER_OPERATOR_* environment
+variables, the upstream operator's config search path; see README.
+
+Options:
+  --kubeconfig PATH              kubeconfig to use (default: in-cluster, else $KUBECONFIG or ~/.kube/config)
+  --context NAME                 kubeconfig context
+  --config FILE                  configuration file (.toml, .yaml, .json)
+  --namespace NS                 namespace to watch (repeat or comma-separate; default: all)
+  --metrics-address ADDR         Prometheus /metrics (default :8080)
+  --health-address ADDR          /healthz and /readyz (default :8081)
+  --concurrency N                reconciles at once per kind (default 4)
+  --drift-interval SECONDS       re-check period of each add-on (default 300)
+  --create-grace SECONDS         how long an unconfirmed create is waited for before creating again (default 60)
+  --leader-election true|false   Lease-based leader election (default true)
+  --leader-election-namespace NS namespace of the Lease (default: the pod's namespace, else default)
+  --leader-election-id NAME      name of the Lease (default clever-addon-operator)
+  --log-level LEVEL              trace, debug, info, warn, error (default info)
+  --log-format json|pretty       default: pretty on a terminal, json otherwise
+  -h, --help`;
+
+function podNamespace(): string | undefined {
+  if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
+  try {
+    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function loadKubeConfig(kubeconfig: string | undefined, context: string | undefined): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  if (kubeconfig) kc.loadFromFile(kubeconfig);
+  else if (process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  if (context) kc.setCurrentContext(context);
+  if (!kc.getCurrentCluster())
+    throw new Error('no Kubernetes cluster configured: pass --kubeconfig or run in a cluster');
+  return kc;
+}
+
+const int = (name: string, value: string | undefined, fallback: number): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      config: { type: 'string' },
+      namespace: { type: 'string', multiple: true },
+      'metrics-address': { type: 'string' },
+      'health-address': { type: 'string' },
+      concurrency: { type: 'string' },
+      'drift-interval': { type: 'string' },
+      'create-grace': { type: 'string' },
+      'leader-election': { type: 'string', default: 'true' },
+      'leader-election-namespace': { type: 'string' },
+      'leader-election-id': { type: 'string', default: 'clever-addon-operator' },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const format = values['log-format'];
+  if (format !== undefined && format !== 'json' && format !== 'pretty')
+    throw new Error('--log-format must be json or pretty');
+  const logger = createLogger({
+    ...(values['log-level'] ? { level: values['log-level'] } : {}),
+    ...(format ? { format } : {}),
+  });
+
+  const { settings, sources } = loadGlobalConfig(values.config ? { configFile: values.config } : {});
+  const global = credentialsFromSettings(settings, sources, 'global configuration');
+  const op = (key: keyof Settings) => settings[key];
+  const namespaces = (values.namespace ?? (op('operator.watch-namespaces') ? [op('operator.watch-namespaces')!] : []))
+    .flatMap((n) => n.split(','))
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const kc = loadKubeConfig(values.kubeconfig, values.context);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const identity = `${hostname()}-${randomBytes(3).toString('hex')}`;
+  const leaderElection = values['leader-election'] !== 'false';
+  const manager = new Manager({
+    kubeConfig: kc,
+    providers,
+    global,
+    // The endpoints apply to every set of credentials (a namespace Secret may still name its own).
+    clientOptions: {
+      ...(op('api.endpoint') ? { apiUrl: op('api.endpoint')! } : {}),
+      ...(op('api.bridge-endpoint') ? { bridgeUrl: op('api.bridge-endpoint')! } : {}),
+    },
+    namespaces,
+    concurrency: int('--concurrency', values.concurrency ?? op('operator.max-concurrent-reconciles'), 4),
+    driftIntervalMs:
+      int('--drift-interval', values['drift-interval'] ?? op('operator.drift-interval-seconds'), 300) * 1000,
+    createGraceMs: int('--create-grace', values['create-grace'], 60) * 1000,
+    ...(leaderElection
+      ? {
+          leaderElection: {
+            namespace: values['leader-election-namespace'] ?? podNamespace() ?? 'default',
+            name: values['leader-election-id'],
+            identity,
+          },
+        }
+      : {}),
+    registry,
+    logger,
+    instance: identity,
+    onLostLeadership: () => {
+      // Another replica now reconciles; continuing would race it. Exit and let Kubernetes restart us as standby.
+      process.exit(1);
+    },
+  });
+
+  const metrics = await serveMetrics(registry, values['metrics-address'] ?? op('operator.metrics-address') ?? ':8080');
+  const probes = await serveProbes(manager, values['health-address'] ?? op('operator.health-address') ?? ':8081');
+  logger.info(
+    {
+      identity,
+      cluster: kc.getCurrentCluster()?.server,
+      namespaces: namespaces.length > 0 ? namespaces : 'all',
+      kinds: providers.map((p) => p.kind),
+      credentials: global ? global.source : 'none globally (namespace Secrets or spec.credentialsRef only)',
+      leaderElection,
+    },
+    'starting clever-addon-operator',
+  );
+  await manager.start();
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'shutting down: finishing in-flight reconciles');
+      resolve();
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  await manager.stop();
+  metrics.close();
+  probes.close();
+  logger.info('stopped');
+  return 0;
+}

@@ -1,0 +1,286 @@
+// Wires the pieces into a running operator: per kind an informer and a work queue feeding the generic reconciler;
+// one label-selected Secret informer per watched namespace (never every Secret of the cluster) that requeues the
+// owner of a connection Secret someone edited or deleted; optional Lease leader election. Informers run on every
+// replica (warm standby caches); only the leader runs workers.
+import type * as k8s from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import type { CleverClientOptions } from '../clever/index.ts';
+import type { ResolvedCredentials } from '../config/credentials.ts';
+import { KubeClient } from '../kube/client.ts';
+import { runWorkers } from '../kube/controller.ts';
+import { EventRecorder } from '../kube/events.ts';
+import { Informer } from '../kube/informer.ts';
+import { LeaderElector } from '../kube/leader.ts';
+import { getObject } from '../kube/objects.ts';
+import { registerInformerMetrics } from '../kube/metrics.ts';
+import { objectKey, type KubeObject } from '../kube/types.ts';
+import { WorkQueue } from '../kube/workqueue.ts';
+import { silentLogger, type Logger } from '../log.ts';
+import { API_GROUP, type ProviderDefinition } from '../model/provider.ts';
+import { createAddonReconciler, EVENT_REASONS, type AddonResource } from '../reconcile/addon-reconciler.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../reconcile/names.ts';
+import type { SecretObject } from '../reconcile/secret.ts';
+import { Sessions } from '../reconcile/sessions.ts';
+import { TokenBucket } from '../util/token-bucket.ts';
+
+export interface LeaderElectionSettings {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+export interface ManagerOptions {
+  kubeConfig: k8s.KubeConfig;
+  providers: ProviderDefinition[];
+  global: ResolvedCredentials | undefined;
+  clientOptions?: Omit<CleverClientOptions, 'credentials'>;
+  /** Namespaces to watch; empty or undefined: all. */
+  namespaces?: string[];
+  /** Reconciles at once per kind (default 4). */
+  concurrency?: number;
+  driftIntervalMs?: number;
+  createGraceMs?: number;
+  leaderElection?: LeaderElectionSettings;
+  /** Informer tuning, e.g. short watchdogs in tests. */
+  informer?: { watchTimeoutSeconds?: number; watchdogMs?: number; resyncMs?: number };
+  registry?: Registry;
+  logger?: Logger;
+  /** Called when leadership is lost: the process must exit (another replica now reconciles). */
+  onLostLeadership?: () => void;
+  instance?: string;
+}
+
+interface KindRuntime {
+  definition: ProviderDefinition;
+  informers: Informer<AddonResource>[];
+  queue: WorkQueue;
+}
+
+/** Only changes that matter re-trigger a reconcile: not our own status writes. */
+function worthReconciling(before: KubeObject, after: KubeObject): boolean {
+  const a = before.metadata ?? {};
+  const b = after.metadata ?? {};
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
+    JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) ||
+    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? [])
+  );
+}
+
+export class Manager {
+  private readonly options: ManagerOptions;
+  private readonly logger: Logger;
+  private readonly kube: KubeClient;
+  private readonly kinds = new Map<string, KindRuntime>();
+  private readonly reconcilers = new Map<string, ReturnType<typeof createAddonReconciler>>();
+  private readonly secretInformers: Informer<SecretObject>[] = [];
+  private elector: LeaderElector | undefined;
+  private workers: Promise<void>[] = [];
+  private readonly abort = new AbortController();
+  private leading = false;
+  private stopped = false;
+
+  constructor(options: ManagerOptions) {
+    this.options = options;
+    this.logger = options.logger ?? silentLogger;
+    this.kube = KubeClient.for(options.kubeConfig);
+    const namespaces = options.namespaces && options.namespaces.length > 0 ? options.namespaces : [undefined];
+    // One global bucket across every kind's queue: the operator's whole retry rate stays bounded.
+    const bucket = new TokenBucket({ ratePerSecond: 10, burst: 100 });
+    const events = new EventRecorder(this.kube, {
+      component: 'clever-addon-operator',
+      ...(options.instance ? { instance: options.instance } : {}),
+      reasons: EVENT_REASONS,
+      logger: this.logger,
+    });
+    const secretsByKey = new Map<string, Informer<SecretObject>>();
+    for (const namespace of namespaces) {
+      const informer = Informer.forResource<SecretObject>(
+        this.kube,
+        {
+          group: '',
+          version: 'v1',
+          plural: 'secrets',
+          ...(namespace ? { namespace } : {}),
+          labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+        },
+        { ...options.informer, logger: this.logger },
+      );
+      this.secretInformers.push(informer);
+      secretsByKey.set(namespace ?? '*', informer);
+      const requeueOwner = (secret: SecretObject) => this.requeueOwner(secret);
+      informer
+        .onAdd(requeueOwner)
+        .onUpdate((_old, s) => requeueOwner(s))
+        .onDelete(requeueOwner);
+      if (options.registry) registerInformerMetrics(options.registry, informer);
+    }
+    const secretCache = {
+      get: (key: string) => {
+        const ns = key.slice(0, key.indexOf('/'));
+        return (secretsByKey.get(ns) ?? secretsByKey.get('*'))?.get(key);
+      },
+    };
+    const sessions = new Sessions({
+      global: options.global,
+      readSecret: (namespace, name) => this.readSecret(namespace, name),
+      ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
+      ...(options.registry ? { registry: options.registry } : {}),
+      logger: this.logger,
+    });
+
+    for (const definition of options.providers) {
+      const queue = new WorkQueue({
+        name: definition.kind.toLowerCase(),
+        bucket,
+        ...(options.registry ? { registry: options.registry } : {}),
+      });
+      const informers = namespaces.map((namespace) => {
+        const informer = Informer.forResource<AddonResource>(
+          this.kube,
+          {
+            group: API_GROUP,
+            version: definition.crdVersion,
+            plural: definition.plural,
+            ...(namespace ? { namespace } : {}),
+          },
+          { ...options.informer, logger: this.logger },
+        );
+        informer
+          .onAdd((obj) => queue.add(objectKey(obj)))
+          .onUpdate((before, after) => {
+            if (worthReconciling(before, after)) queue.add(objectKey(after));
+          })
+          .onDelete((obj) => queue.add(objectKey(obj)));
+        if (options.registry) registerInformerMetrics(options.registry, informer);
+        return informer;
+      });
+      const resources = {
+        get: (key: string) => {
+          for (const i of informers) {
+            const found = i.get(key);
+            if (found) return found;
+          }
+          return undefined;
+        },
+      };
+      const reconcile = createAddonReconciler({
+        kube: this.kube,
+        definition,
+        resources,
+        secrets: secretCache,
+        sessions,
+        events: { emit: (obj, type, reason, message) => void events.record(obj, type, reason, message) },
+        ...(options.driftIntervalMs !== undefined ? { driftIntervalMs: options.driftIntervalMs } : {}),
+        ...(options.createGraceMs !== undefined ? { createGraceMs: options.createGraceMs } : {}),
+      });
+      this.kinds.set(definition.kind, { definition, informers, queue });
+      this.reconcilers.set(definition.kind, reconcile);
+    }
+  }
+
+  /** Reads a Secret directly (credentials are not labelled by us, so not cached: never a cluster-wide watch). */
+  private async readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    const secret = await getObject<SecretObject>(this.kube, { apiVersion: 'v1', kind: 'Secret', namespace, name });
+    if (!secret) return undefined;
+    const data: Record<string, string> = {};
+    for (const [k, v] of Object.entries(secret.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
+    return data;
+  }
+
+  private requeueOwner(secret: SecretObject): void {
+    const owner = secret.metadata?.ownerReferences?.find(
+      (o) => o.controller && o.apiVersion.startsWith(`${API_GROUP}/`),
+    );
+    if (!owner || !secret.metadata?.namespace) return;
+    this.kinds.get(owner.kind)?.queue.add(`${secret.metadata.namespace}/${owner.name}`);
+  }
+
+  /** Informers synced: the readiness probe's condition. */
+  ready(): boolean {
+    return [...this.secretInformers, ...[...this.kinds.values()].flatMap((k) => k.informers)].every((i) =>
+      i.hasSynced(),
+    );
+  }
+
+  /** The start time of the oldest reconcile still running, across kinds (liveness: a stuck loop shows here). */
+  oldestInFlightMs(now = Date.now()): number {
+    let oldest = 0;
+    for (const k of this.kinds.values())
+      for (const t of k.queue.inFlightStartTimes()) oldest = Math.max(oldest, now - t);
+    return oldest;
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  async start(): Promise<void> {
+    for (const informer of this.secretInformers) informer.start();
+    for (const kind of this.kinds.values()) for (const informer of kind.informers) informer.start();
+    const le = this.options.leaderElection;
+    if (!le) {
+      await this.waitForSync();
+      this.startWorkers();
+      return;
+    }
+    this.elector = new LeaderElector(this.kube, {
+      ...le,
+      logger: this.logger,
+      ...(this.options.registry ? { registry: this.options.registry } : {}),
+      onStartedLeading: () => {
+        void this.waitForSync().then(() => this.startWorkers());
+      },
+      onStoppedLeading: () => {
+        if (this.stopped) return;
+        this.logger.error('lost leadership; stopping');
+        this.options.onLostLeadership?.();
+      },
+    });
+    void this.elector.run();
+  }
+
+  private async waitForSync(): Promise<void> {
+    await Promise.all(
+      [...this.secretInformers, ...[...this.kinds.values()].flatMap((k) => k.informers)].map((i) => i.waitForSync()),
+    );
+  }
+
+  private startWorkers(): void {
+    if (this.stopped || this.leading) return;
+    this.leading = true;
+    this.logger.info({ kinds: [...this.kinds.keys()] }, 'starting workers');
+    for (const [kind, runtime] of this.kinds) {
+      // Level-triggered: everything in the cache gets a first pass.
+      for (const informer of runtime.informers) for (const key of informer.keys()) runtime.queue.add(key);
+      this.workers.push(
+        runWorkers(runtime.queue, this.options.concurrency ?? 4, this.reconcilers.get(kind)!, {
+          name: kind.toLowerCase(),
+          ...(this.options.registry ? { registry: this.options.registry } : {}),
+          logger: this.logger,
+          signal: this.abort.signal,
+        }),
+      );
+    }
+  }
+
+  /** Graceful stop: no new work, in-flight reconciles finish (up to `deadlineMs`), then the lease is released. */
+  async stop(deadlineMs = 30_000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const runtime of this.kinds.values()) runtime.queue.shutdown();
+    const drained = Promise.all([...this.kinds.values()].map((k) => k.queue.drain()));
+    const timer = setTimeout(() => this.abort.abort(), deadlineMs);
+    await drained;
+    await Promise.all(this.workers);
+    clearTimeout(timer);
+    for (const informer of this.secretInformers) await informer.stop();
+    for (const runtime of this.kinds.values()) for (const informer of runtime.informers) await informer.stop();
+    await this.elector?.release();
+  }
+}
