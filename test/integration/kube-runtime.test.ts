@@ -4,7 +4,9 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObject, applyStatus } from '../../src/kube/apply.ts';
 import { KubeClient, type RequestOptions } from '../../src/kube/client.ts';
+import { runWorkers } from '../../src/kube/controller.ts';
 import { ConflictError, isConflict, isInvalid } from '../../src/kube/errors.ts';
+import { EventRecorder, type CoreEvent } from '../../src/kube/events.ts';
 import { Informer } from '../../src/kube/informer.ts';
 import { LeaderElector, type Lease, type LeaderElectorOptions } from '../../src/kube/leader.ts';
 import {
@@ -15,7 +17,9 @@ import {
   removeFinalizer,
   updateWithResourceVersion,
 } from '../../src/kube/objects.ts';
-import type { KubeObject } from '../../src/kube/types.ts';
+import { gracefulShutdown } from '../../src/kube/shutdown.ts';
+import { objectKey, splitKey, type KubeObject, type ObjectList } from '../../src/kube/types.ts';
+import { WorkQueue } from '../../src/kube/workqueue.ts';
 import { adminKubeConfig, createTestNamespace, eventually } from '../support/kube.ts';
 
 const group = 'kube-runtime.clever-addon-operator.test';
@@ -338,6 +342,101 @@ describe('kube runtime (real API server)', () => {
       expect(await deleteObject(kc, ref, { uid: created.metadata?.uid })).toBe(true);
       expect(await deleteObject(kc, ref)).toBe(false);
       expect(await getObject(kc, ref)).toBeUndefined();
+    });
+  });
+
+  describe('events', () => {
+    it('creates one Event, then bumps its count and lastTimestamp for a repeat', async () => {
+      const cm = await applyObject(kc, configMap('evented', { a: '1' }), 'test');
+      let t = Date.now();
+      const recorder = new EventRecorder(kc, {
+        component: 'clever-addon-operator',
+        instance: 'test-pod',
+        reasons: ['Synced', 'SyncFailed'] as const,
+        now: () => t,
+      });
+      const first = await recorder.record(cm, 'Warning', 'SyncFailed', 'Clever API unavailable');
+      expect(first?.count).toBe(1);
+      t += 3_000;
+      const second = await recorder.record(cm, 'Warning', 'SyncFailed', 'Clever API unavailable');
+      await recorder.record(cm, 'Normal', 'Synced', 'add-on ready');
+
+      const events = await client.request<ObjectList<CoreEvent>>('GET', `/api/v1/namespaces/${namespace}/events`, {
+        query: { fieldSelector: `involvedObject.uid=${cm.metadata?.uid}` },
+      });
+      expect(events.items).toHaveLength(2);
+      const failed = events.items.find((e) => e.reason === 'SyncFailed')!;
+      expect(failed.metadata?.name).toBe(first?.metadata?.name);
+      expect(second?.metadata?.name).toBe(first?.metadata?.name);
+      expect(failed).toMatchObject({
+        type: 'Warning',
+        count: 2,
+        message: 'Clever API unavailable',
+        reportingComponent: 'clever-addon-operator',
+        reportingInstance: 'test-pod',
+        source: { component: 'clever-addon-operator', host: 'test-pod' },
+        involvedObject: {
+          kind: 'ConfigMap',
+          name: 'evented',
+          uid: cm.metadata?.uid,
+          resourceVersion: cm.metadata?.resourceVersion,
+        },
+      });
+      expect(Date.parse(failed.lastTimestamp!) - Date.parse(failed.firstTimestamp!)).toBe(3_000);
+    });
+  });
+
+  describe('controller loop', () => {
+    it('informer -> queue -> workers reconcile real objects, then shut down gracefully', async () => {
+      const informer = track(
+        Informer.forResource<ConfigMap>(kc, {
+          group: '',
+          version: 'v1',
+          plural: 'configmaps',
+          namespace,
+          labelSelector: 'loop=yes',
+        }),
+      );
+      const queue = new WorkQueue({ name: 'loop' });
+      const enqueue = (o: KubeObject) => queue.add(objectKey(o));
+      informer
+        .onAdd(enqueue)
+        .onUpdate((_, o) => enqueue(o))
+        .onDelete(enqueue);
+      informer.start();
+      await informer.waitForSync(10_000);
+      const reconciled: string[] = [];
+      let conflictsLeft = 1;
+      const workers = runWorkers(queue, 2, async (key) => {
+        const { namespace: ns, name } = splitKey(key);
+        const cm = informer.get(key);
+        if (!cm) return;
+        if (cm.data?.seen === 'true') return;
+        if (conflictsLeft-- > 0) throw new ConflictError('simulated stale read');
+        reconciled.push(name);
+        // Write back through the API with the cached resourceVersion, as a real reconciler would.
+        await updateWithResourceVersion(kc, {
+          ...cm,
+          metadata: { ...cm.metadata, namespace: ns },
+          data: { ...cm.data, seen: 'true' },
+        });
+      });
+      for (const n of ['l1', 'l2', 'l3'])
+        await applyObject(kc, configMap(n, { seen: 'false' }, { loop: 'yes' }), 'test');
+      await eventually(
+        () =>
+          ['l1', 'l2', 'l3'].every((n) => informer.get(`${namespace}/${n}`)?.data?.seen === 'true') ? true : undefined,
+        15_000,
+        'all reconciled',
+      );
+      expect([...reconciled].sort()).toEqual(['l1', 'l2', 'l3']);
+      const result = await gracefulShutdown({
+        queues: [queue],
+        informers: [informer],
+        workers: [workers],
+        deadlineMs: 5_000,
+      });
+      expect(result.timedOut).toBe(false);
     });
   });
 
