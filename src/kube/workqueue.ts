@@ -77,8 +77,9 @@ export class WorkQueue implements InFlightSource {
 
   add(key: string): void {
     if (this.shuttingDown) return;
-    this.metrics.adds.inc({ name: this.name });
     if (this.dirty.has(key)) return;
+    // Counted after dedup, as client-go does: adds_total is the number of times a key became pending.
+    this.metrics.adds.inc({ name: this.name });
     this.dirty.set(key, this.now());
     // Deferred: `done(key)` re-queues it, so the key is never processed by two workers at once.
     if (this.processing.has(key)) return;

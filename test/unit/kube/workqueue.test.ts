@@ -214,7 +214,7 @@ describe('WorkQueue', () => {
     q.addRateLimited('c');
     const text = await registry.metrics();
     expect(text).toContain('workqueue_depth{name="m"} 1');
-    expect(text).toContain('workqueue_adds_total{name="m"} 3');
+    expect(text).toContain('workqueue_adds_total{name="m"} 2'); // deduplicated adds are not counted
     expect(text).toContain('workqueue_retries_total{name="m"} 1');
     expect(text).toContain('workqueue_longest_running_processor_seconds{name="m"} 2');
     expect(text).toContain('workqueue_unfinished_work_seconds{name="m"} 2');
