@@ -193,8 +193,6 @@ describe('kube runtime (real API server)', () => {
           labelSelector: 'app.kubernetes.io/managed-by=clever-addon-operator',
         }),
       );
-      informer.start();
-      await informer.waitForSync(10_000);
       const secret = (name: string, labels?: Record<string, string>): Secret => ({
         apiVersion: 'v1',
         kind: 'Secret',
@@ -202,18 +200,26 @@ describe('kube runtime (real API server)', () => {
         type: 'Opaque',
         data: { password: b64('s3cret') },
       });
-      await applyObject(kc, secret('foreign'), 'test');
-      await applyObject(kc, secret('ours', { 'app.kubernetes.io/managed-by': 'clever-addon-operator' }), 'test');
-      await eventually(() => informer.get(`${namespace}/ours`), 10_000, 'labelled Secret');
+      const managed = { 'app.kubernetes.io/managed-by': 'clever-addon-operator' };
+      // Before the informer starts (the LIST must filter) and after (the WATCH must filter).
+      await applyObject(kc, secret('foreign-before'), 'test');
+      await applyObject(kc, secret('ours-before', managed), 'test');
+      informer.start();
+      await informer.waitForSync(10_000);
+      expect(informer.keys()).toEqual([`${namespace}/ours-before`]);
+      await applyObject(kc, secret('foreign-after'), 'test');
+      await applyObject(kc, secret('ours-after', managed), 'test');
+      await eventually(() => informer.get(`${namespace}/ours-after`), 10_000, 'labelled Secret');
+      // Events arrive in order, so had the foreign Secret been delivered it would be cached by now.
+      expect(informer.keys().sort()).toEqual([`${namespace}/ours-after`, `${namespace}/ours-before`]);
       // Label removed: the object leaves the selection, which the watch reports as a deletion.
-      await mergePatch(kc, { apiVersion: 'v1', kind: 'Secret', namespace, name: 'foreign' }, { data: {} });
-      expect(informer.keys()).toEqual([`${namespace}/ours`]);
       await mergePatch(
         kc,
-        { apiVersion: 'v1', kind: 'Secret', namespace, name: 'ours' },
+        { apiVersion: 'v1', kind: 'Secret', namespace, name: 'ours-after' },
         { metadata: { labels: { 'app.kubernetes.io/managed-by': null } } },
       );
-      await eventually(() => (informer.keys().length === 0 ? true : undefined), 10_000, 'unlabelled Secret dropped');
+      await eventually(() => (informer.keys().length === 1 ? true : undefined), 10_000, 'unlabelled Secret dropped');
+      expect(informer.keys()).toEqual([`${namespace}/ours-before`]);
     });
 
     it('exposes its counters for metrics', async () => {

@@ -165,6 +165,21 @@ describe('Informer', () => {
     expect(informer.keys().sort()).toEqual(['ns/change', 'ns/keep', 'ns/new']);
   });
 
+  it('treats a non-410 ERROR event as a watch failure: backoff and rewatch from the last version, no relist', async () => {
+    informer = new Informer(source, { backoff, random: () => 1 });
+    source.lists.push({ items: [], resourceVersion: '10' });
+    informer.start();
+    await tick();
+    source.current.emit({ type: 'ADDED', object: obj('a', '11') });
+    source.current.emit({ type: 'ERROR', object: { kind: 'Status', code: 500, message: 'etcd leader changed' } });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(source.watches).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(source.watches).toHaveLength(2);
+    expect(source.current.resourceVersion).toBe('11');
+    expect(informer.stats()).toMatchObject({ relists: 1, restarts: 1 });
+  });
+
   it('relists when the watch request itself fails with HTTP 410', async () => {
     informer = new Informer(source, { backoff });
     source.lists.push({ items: [], resourceVersion: '10' });
