@@ -118,21 +118,6 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
   const graceMs = deps.createGraceMs ?? 60_000;
   const apiVersion = `${API_GROUP}/${def.crdVersion}`;
 
-  return async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
-    const cached = deps.resources.get(key);
-    if (!cached) return;
-    const run = new Run(cached, ctx);
-    try {
-      return await run.execute();
-    } catch (err) {
-      if (err instanceof Stop) {
-        await run.writeStatus();
-        return err.result;
-      }
-      return run.fail(err);
-    }
-  };
-
   /** One pass over one resource: holds what the steps learn. */
   class Run {
     res: AddonResource;
@@ -636,6 +621,8 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
 
     async fail(err: unknown): Promise<ReconcileResult | void> {
       if (isConflict(err)) throw err;
+      // Our own resource vanished mid-pass (its finalizer was just removed, from a stale cache): nothing to do.
+      if (isNotFound(err) && !(await getObject(deps.kube, this.ref()))) return;
       const logger = this.ctx.logger;
       let result: ReconcileResult | undefined;
       let rethrow = false;
@@ -689,6 +676,21 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       return result;
     }
   }
+
+  return async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
+    const cached = deps.resources.get(key);
+    if (!cached) return;
+    const run = new Run(cached, ctx);
+    try {
+      return await run.execute();
+    } catch (err) {
+      if (err instanceof Stop) {
+        await run.writeStatus();
+        return err.result;
+      }
+      return run.fail(err);
+    }
+  };
 }
 
 /** A failure only a spec change (or Clever's side) can fix: reported, re-checked slowly, not retried in a loop. */
