@@ -6,6 +6,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ main(arg
     summary: 'run the operator (in a cluster, or remotely with --kubeconfig)',
     load: () => import('./commands/run.ts'),
   },
+  config: {
+    summary: 'config check: show the configuration in use and test the credentials against Clever Cloud',
+    load: () => import('./commands/config.ts'),
+  },
   crds: {
     summary: 'print or write the CustomResourceDefinitions of every add-on kind',
     load: () => import('./commands/crds.ts'),
