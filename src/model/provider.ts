@@ -73,6 +73,11 @@ export interface ProviderDefinition<Spec = unknown> {
   binding(env: Record<string, string>): Binding;
   /** Extra status fields derived from the environment, e.g. Keycloak's `url` and `adminUrl`. */
   statusFields?(env: Record<string, string>): Record<string, string>;
+  /**
+   * For providers whose environment is the user's data (ConfigProvider): the variables the add-on must hold.
+   * The reconciler reads them back through the v4 env API and replaces them when they drifted.
+   */
+  desiredEnv?(spec: Spec): Record<string, string>;
   /** Extra printer columns beyond Ready, Synced, Plan, Region, Age. */
   printerColumns?: { name: string; type: string; jsonPath: string; priority?: number; description?: string }[];
 }

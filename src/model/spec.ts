@@ -167,3 +167,41 @@ export function addonSpec<T extends z.ZodRawShape>(shape: T, description: string
 export function databaseOptions(options: { encryption?: boolean | undefined }): Record<string, string> {
   return options.encryption === undefined ? {} : { encryption: String(options.encryption) };
 }
+
+/** Fields of `spec.options` of application add-ons (Keycloak, Metabase, Otoroshi, Matomo). */
+export const applicationVersionField = z
+  .string()
+  .min(1)
+  .max(32)
+  .optional()
+  .meta({ description: 'Version of the application, among those Clever Cloud offers. Default: the latest.' });
+
+export const accessDomainField = z
+  .string()
+  .min(1)
+  .max(253)
+  .optional()
+  .meta({ description: 'Custom domain to serve the application on (Clever option access-domain).' });
+
+export const routesDomainField = z
+  .string()
+  .min(1)
+  .max(253)
+  .optional()
+  .meta({ description: 'Domain for the routes Otoroshi exposes (Clever option routes-domain).' });
+
+/** An options object whose fields are all optional (so an absent `options` parses as `{}`). */
+export function optionsObject<T extends z.ZodRawShape>(shape: T) {
+  const object = z.object(shape);
+  return object
+    .prefault({} as z.input<typeof object>)
+    .meta({ description: 'Options applied when the add-on is created.' });
+}
+
+/** Create options of application add-ons, as Clever expects them. */
+export function applicationOptions(options: { accessDomain?: string | undefined; routesDomain?: string | undefined }) {
+  const out: Record<string, string> = {};
+  if (options.accessDomain) out['access-domain'] = options.accessDomain;
+  if (options.routesDomain) out['routes-domain'] = options.routesDomain;
+  return out;
+}

@@ -27,6 +27,8 @@ export interface AddonStatus {
   plan?: { id: string; slug: string; name: string };
   url?: string;
   adminUrl?: string;
+  /** Upstream operator's name for adminUrl (Keycloak), kept for tools that read it. */
+  admin_url?: string;
   binding?: { name: string };
   secretHash?: string;
   migration?: { id: string; status: string; targetPlanId?: string; targetVersion?: string; startedAt?: string };
@@ -75,6 +77,7 @@ export const statusSchema = {
     },
     url: str('Main URL of the service, for application add-ons (Keycloak, Metabase, ...).'),
     adminUrl: str('Administration URL, where the service has one.'),
+    admin_url: str('Same as adminUrl, under the name the upstream operator uses.'),
     binding: {
       type: 'object',
       description: 'servicebinding.io ProvisionedService: the Secret holding the connection details.',

@@ -72,6 +72,7 @@ export const EVENT_REASONS = [
   'MigrationFailed',
   'SecretUpdated',
   'SecretConflict',
+  'VariablesUpdated',
   'AddonDeletedExternally',
   'InvalidSpec',
   'CredentialsProblem',
@@ -242,6 +243,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       else if (version && !this.status.version) this.status.version = version;
       const migrating = await this.migrate(addon, plan.id, version, current);
       const ready = await this.isReady(addon);
+      if (def.desiredEnv) await this.syncEnv(addon, def.desiredEnv(parsed.data));
 
       // 9. Bind.
       await this.bind(addon);
@@ -441,6 +443,23 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       };
       deps.events.emit(this.res, 'Normal', 'MigrationStarted', `migration ${migration.migrationId} started`);
       return migration.status !== 'OK';
+    }
+
+    /** Keeps a user-managed environment (ConfigProvider variables) equal to the spec, reverting outside edits. */
+    async syncEnv(addon: Addon, desired: Record<string, string>): Promise<void> {
+      const client = this.session!.client;
+      const current = await client.getConfigProviderEnv(addon.realId);
+      const same =
+        Object.keys(current).length === Object.keys(desired).length &&
+        Object.entries(desired).every(([k, v]) => current[k] === v);
+      if (same) return;
+      await client.putConfigProviderEnv(addon.realId, desired);
+      deps.events.emit(
+        this.res,
+        'Normal',
+        'VariablesUpdated',
+        `set ${Object.keys(desired).length} variables on ${addon.id}`,
+      );
     }
 
     async isReady(addon: Addon): Promise<boolean> {

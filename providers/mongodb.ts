@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+import { connectionUrl, need } from '../src/model/env.ts';
+import { defineProvider } from '../src/model/provider.ts';
+import { addonSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
+
+const spec = addonSpec(
+  { instance: instanceField('par'), options: databaseOptionsField() },
+  'A MongoDB database managed by Clever Cloud.',
+);
+
+export default defineProvider<z.output<typeof spec>>({
+  kind: 'MongoDb',
+  plural: 'mongodbs',
+  singular: 'mongodb',
+  shortNames: ['mo'],
+  crdVersion: 'v1',
+  finalizer: 'api.clever-cloud.com/mongodb',
+  providerId: 'mongodb-addon',
+  description: 'A MongoDB database on Clever Cloud, with its connection details in a Secret.',
+  spec,
+  defaultRegion: 'par',
+  versions: { upstreamCodes: { 403: '4.0.3' } },
+  plan: (s) => s.instance.plan,
+  region: (s) => s.instance.region,
+  requestedVersion: (s) => s.options.version,
+  options: (s) => databaseOptions(s.options),
+  readiness: { kind: 'databaseStatus' },
+  binding(env) {
+    const host = need(env, 'MONGODB_ADDON_HOST');
+    const port = need(env, 'MONGODB_ADDON_PORT');
+    const username = need(env, 'MONGODB_ADDON_USER');
+    const password = need(env, 'MONGODB_ADDON_PASSWORD');
+    const database = need(env, 'MONGODB_ADDON_DB');
+    const url = connectionUrl({ scheme: 'mongodb', username, password, host, port, path: database });
+    return {
+      serviceBinding: { type: 'mongodb', host, port, username, password, database, uri: url },
+      consumer: { DATABASE_URL: url, MONGODB_URI: url },
+    };
+  },
+  printerColumns: [{ name: 'Version', type: 'string', jsonPath: '.status.version', priority: 1 }],
+});

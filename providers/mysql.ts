@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import { connectionUrl, need } from '../src/model/env.ts';
+import { defineProvider } from '../src/model/provider.ts';
+import { addonSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
+
+const spec = addonSpec(
+  { instance: instanceField('par'), options: databaseOptionsField() },
+  'A MySQL database managed by Clever Cloud.',
+);
+
+export default defineProvider<z.output<typeof spec>>({
+  kind: 'MySql',
+  plural: 'mysqls',
+  singular: 'mysql',
+  shortNames: ['my'],
+  crdVersion: 'v1',
+  finalizer: 'api.clever-cloud.com/mysql',
+  providerId: 'mysql-addon',
+  description: 'A MySQL database on Clever Cloud, with its connection details in a Secret.',
+  spec,
+  defaultRegion: 'par',
+  versions: { upstreamCodes: { 57: '5.7', 80: '8.0', 84: '8.4' } },
+  plan: (s) => s.instance.plan,
+  region: (s) => s.instance.region,
+  requestedVersion: (s) => s.options.version,
+  options: (s) => databaseOptions(s.options),
+  readiness: { kind: 'databaseStatus' },
+  binding(env) {
+    const host = need(env, 'MYSQL_ADDON_HOST');
+    const port = need(env, 'MYSQL_ADDON_PORT');
+    const username = need(env, 'MYSQL_ADDON_USER');
+    const password = need(env, 'MYSQL_ADDON_PASSWORD');
+    const database = need(env, 'MYSQL_ADDON_DB');
+    const url = connectionUrl({ scheme: 'mysql', username, password, host, port, path: database });
+    return {
+      serviceBinding: { type: 'mysql', host, port, username, password, database, uri: url },
+      // The form Prisma, Sequelize, TypeORM and mysql2 accept; TLS is negotiated by the client's own settings.
+      consumer: { DATABASE_URL: url },
+    };
+  },
+  printerColumns: [{ name: 'Version', type: 'string', jsonPath: '.status.version', priority: 1 }],
+});
