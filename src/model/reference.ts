@@ -10,7 +10,7 @@ function typeOf(s: Schema): string {
   if (s['x-kubernetes-int-or-string']) return 'integer or string';
   if (Array.isArray(s.enum)) return `enum: ${(s.enum as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}`;
   if (s.type === 'object' && s.additionalProperties) return 'map of string';
-  return String(s.type ?? 'object');
+  return typeof s.type === 'string' ? s.type : 'object';
 }
 
 function rows(schema: Schema, path: string, required: readonly string[], out: string[]): void {
@@ -24,7 +24,7 @@ function rows(schema: Schema, path: string, required: readonly string[], out: st
       (typeof child.default === 'object' && Object.keys(child.default as object).length === 0)
         ? ''
         : `\`${JSON.stringify(child.default)}\``;
-    const desc = String(child.description ?? '').replace(/\|/g, '\\|');
+    const desc = (typeof child.description === 'string' ? child.description : '').replace(/\|/g, '\\|');
     out.push(
       `| \`${full}\` | ${typeOf(child)} | ${required.includes(name) ? 'yes' : ''} | ${def} | ${immutable} | ${desc} |`,
     );
