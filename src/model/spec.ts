@@ -58,13 +58,65 @@ const labelMap = (what: string) =>
     .optional()
     .meta({ description: `${what} added to the connection Secret.` });
 
+export const ROLLOUT_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Instance'] as const;
+
 export const secretField = z
   .object({
-    name: z.string().min(1).max(253).regex(DNS_SUBDOMAIN).optional().meta({
-      description: 'Name of the connection Secret. Default: <resource name>-secrets (as the upstream operator).',
-    }),
+    name: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(DNS_SUBDOMAIN)
+      .optional()
+      .meta({
+        description: 'Name of the connection Secret. Default: <resource name>-secrets (as the upstream operator).',
+      }),
     labels: labelMap('Labels'),
     annotations: labelMap('Annotations'),
+    dialects: z
+      .array(z.enum(['clever', 'serviceBinding', 'consumer']).meta({ description: 'A dialect.' }))
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'Which keys the Secret holds: clever (the add-on environment verbatim, e.g. POSTGRESQL_ADDON_HOST), ' +
+          'serviceBinding (servicebinding.io keys type, provider, host, port, username, password, database, uri) ' +
+          'and consumer (DATABASE_URL, REDIS_URL, AWS_*). Default: all three.',
+      }),
+    template: z
+      .record(
+        z
+          .string()
+          .regex(/^[-._a-zA-Z0-9]+$/)
+          .max(253),
+        z.string().max(4096),
+      )
+      .optional()
+      .meta({
+        description:
+          'Extra keys rendered from the add-on values: "{{ NAME }}" or "{{ NAME | filter }}" where NAME is any key ' +
+          'of the three dialects and filters are urlencode, base64, upper, lower, trim. An unknown NAME is an ' +
+          'error in status, never an empty value. Example: JDBC_URL: "jdbc:postgresql://{{ host }}:{{ port }}/{{ database }}".',
+      }),
+    rolloutRestart: z
+      .array(
+        z
+          .object({
+            kind: z.enum(ROLLOUT_KINDS).meta({
+              description:
+                'Deployment, StatefulSet or DaemonSet (apps/v1), or Instance (a Paperclip paperclip.inc/v1alpha1 Instance).',
+            }),
+            name: z.string().min(1).max(253).meta({ description: 'Name of the workload, in this namespace.' }),
+          })
+          .meta({ description: 'A workload to restart.' }),
+      )
+      .max(32)
+      .optional()
+      .meta({
+        description:
+          'Workloads restarted when the Secret content changes (credential rotation): the operator sets the ' +
+          'annotation clever-cloud.com/secret-hash on their pod template (Paperclip: spec.podAnnotations).',
+      }),
   })
   .optional()
   .meta({ description: 'The connection Secret the operator writes with the add-on credentials.' });

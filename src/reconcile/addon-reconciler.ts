@@ -41,7 +41,18 @@ import { jitter } from '../util/backoff.ts';
 import { InvalidSpecError, resolvePlan, resolveRegion, resolveVersion, versionSatisfies } from './catalogue.ts';
 import { getCondition, sameStatus, setCondition, type ConditionInput } from './conditions.ts';
 import { ANNOTATIONS, FIELD_MANAGER, addonName, secretName } from './names.ts';
-import { bindingEntries, dataHash, entriesHash, isOurSecret, renderSecret, type SecretObject } from './secret.ts';
+import { rolloutRestart, type RolloutTarget } from './rollout.ts';
+import {
+  bindingEntries,
+  dataHash,
+  entriesHash,
+  isOurSecret,
+  renderSecret,
+  templateValues,
+  type Dialect,
+  type SecretObject,
+} from './secret.ts';
+import { renderTemplate, TemplateError } from './template.ts';
 import { CredentialsError, type CleverSession, type Sessions } from './sessions.ts';
 
 export interface AddonResource extends KubeObject {
@@ -54,7 +65,14 @@ interface CommonSpec {
   organisation?: string;
   deletionPolicy: 'Delete' | 'Orphan';
   credentialsRef?: { name: string };
-  secret?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  secret?: {
+    name?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    dialects?: Dialect[];
+    template?: Record<string, string>;
+    rolloutRestart?: RolloutTarget[];
+  };
 }
 
 export type EventType = 'Normal' | 'Warning';
@@ -73,6 +91,9 @@ export const EVENT_REASONS = [
   'SecretUpdated',
   'SecretConflict',
   'VariablesUpdated',
+  'RolloutTriggered',
+  'RolloutTargetMissing',
+  'TemplateError',
   'AddonDeletedExternally',
   'InvalidSpec',
   'CredentialsProblem',
@@ -132,6 +153,8 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
     owner: string | undefined;
     addon: Addon | undefined;
     dbInfo: Promise<DatabaseInfo> | undefined;
+    /** A problem that does not stop the pass but keeps Synced False (e.g. a missing roll-out target). */
+    softProblem: { reason: string; message: string } | undefined;
 
     constructor(res: AddonResource, ctx: ReconcileContext) {
       this.res = res;
@@ -260,13 +283,18 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         this.condition('Ready', { status: 'True', reason: 'Available', message: `${def.kind} add-on is available` });
         this.phase(migrating ? 'Updating' : 'Ready');
       }
-      this.condition('Synced', {
-        status: 'True',
-        reason: migrating ? 'Migrating' : 'ReconcileSuccess',
-        message: migrating
-          ? `migrating to plan ${plan.slug}${version ? ` version ${version}` : ''}`
-          : 'in sync with Clever Cloud',
-      });
+      this.condition(
+        'Synced',
+        this.softProblem
+          ? { status: 'False', ...this.softProblem }
+          : {
+              status: 'True',
+              reason: migrating ? 'Migrating' : 'ReconcileSuccess',
+              message: migrating
+                ? `migrating to plan ${plan.slug}${version ? ` version ${version}` : ''}`
+                : 'in sync with Clever Cloud',
+            },
+      );
       this.status.observedGeneration = this.generation;
       await this.writeStatus();
       return { requeueAfterMs: !ready || migrating ? POLL_MS : jitter(driftMs) };
@@ -482,9 +510,13 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
 
     async bind(addon: Addon): Promise<void> {
       const env = await this.session!.client.getAddonEnv(this.owner!, addon.id);
-      const entries = bindingEntries(env, def.binding(env));
-      Object.assign(this.status, def.statusFields?.(env) ?? {});
       const spec = this.spec!;
+      const binding = def.binding(env);
+      const entries = {
+        ...bindingEntries(env, binding, spec.secret?.dialects),
+        ...renderTemplate(spec.secret?.template ?? {}, templateValues(env, binding)),
+      };
+      Object.assign(this.status, def.statusFields?.(env) ?? {});
       const name = secretName(this.name, spec.secret?.name);
       const uid = this.res.metadata!.uid!;
       const desired = renderSecret({
@@ -535,6 +567,25 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       }
       this.status.binding = { name };
       this.status.secretHash = hash;
+
+      const targets = spec.secret?.rolloutRestart ?? [];
+      if (targets.length > 0) {
+        const { bumped, missing } = await rolloutRestart(deps.kube, this.namespace, targets, hash);
+        if (bumped.length > 0) {
+          deps.events.emit(
+            this.res,
+            'Normal',
+            'RolloutTriggered',
+            `restarting ${bumped.join(', ')} for the new connection details`,
+          );
+        }
+        if (missing.length > 0) {
+          // The Secret is fine and the add-on usable: only Synced reports it, and it is re-checked at drift time.
+          const message = `spec.secret.rolloutRestart: ${missing.join(', ')} not found in ${this.namespace}`;
+          this.softProblem = { reason: 'RolloutTargetNotFound', message };
+          this.warnOnce('RolloutTargetMissing', 'RolloutTargetNotFound', message);
+        }
+      }
     }
 
     async finalize(): Promise<ReconcileResult> {
@@ -663,6 +714,10 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         this.condition('Synced', { status: 'False', reason: 'SecretConflict', message: err.message });
         this.warnOnce('SecretConflict', 'SecretConflict', err.message);
         result = { requeueAfterMs: jitter(driftMs) };
+      } else if (err instanceof TemplateError) {
+        this.condition('Synced', { status: 'False', reason: 'TemplateError', message: err.message });
+        this.warnOnce('TemplateError', 'TemplateError', err.message);
+        result = { requeueAfterMs: INVALID_SPEC_RECHECK_MS };
       } else if (err instanceof MissingEnvError) {
         this.condition('Synced', { status: 'False', reason: 'BindingIncomplete', message: err.message });
         result = { requeueAfterMs: POLL_MS * 10 };

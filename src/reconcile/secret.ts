@@ -18,10 +18,12 @@ export interface SecretObject extends KubeObject {
 
 export const SERVICE_BINDING_PROVIDER = 'clever-cloud';
 
-/** The key/value pairs of the Secret, before base64. */
-export function bindingEntries(env: Record<string, string>, binding: Binding): Record<string, string> {
+export const DIALECTS = ['clever', 'serviceBinding', 'consumer'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+function serviceBindingEntries(binding: Binding): Record<string, string> {
   const sb = binding.serviceBinding;
-  const serviceBinding: Record<string, string | undefined> = {
+  const all: Record<string, string | undefined> = {
     type: sb.type,
     provider: SERVICE_BINDING_PROVIDER,
     host: sb.host,
@@ -33,8 +35,25 @@ export function bindingEntries(env: Record<string, string>, binding: Binding): R
     ...sb.extra,
   };
   const entries: Record<string, string> = {};
-  for (const [k, v] of Object.entries(serviceBinding)) if (v !== undefined) entries[k] = v;
-  Object.assign(entries, binding.consumer, env);
+  for (const [k, v] of Object.entries(all)) if (v !== undefined) entries[k] = v;
+  return entries;
+}
+
+/** Every value a template may use: all three dialects, whatever the Secret itself carries. */
+export function templateValues(env: Record<string, string>, binding: Binding): Record<string, string> {
+  return { ...serviceBindingEntries(binding), ...binding.consumer, ...env };
+}
+
+/** The key/value pairs of the Secret, before base64, for the chosen dialects (default: all three). */
+export function bindingEntries(
+  env: Record<string, string>,
+  binding: Binding,
+  dialects: readonly Dialect[] = DIALECTS,
+): Record<string, string> {
+  const entries: Record<string, string> = {};
+  if (dialects.includes('serviceBinding')) Object.assign(entries, serviceBindingEntries(binding));
+  if (dialects.includes('consumer')) Object.assign(entries, binding.consumer);
+  if (dialects.includes('clever')) Object.assign(entries, env);
   return entries;
 }
 
