@@ -30,6 +30,9 @@ Options:
   --leader-election true|false   Lease-based leader election (default true)
   --leader-election-namespace NS namespace of the Lease (default: the pod's namespace, else default)
   --leader-election-id NAME      name of the Lease (default clever-addon-operator)
+  --lease-duration SECONDS       how long a standby waits on an unrenewed Lease before taking it (default 15)
+  --renew-deadline SECONDS       how long the leader keeps trying to renew before stepping down (default 10)
+  --retry-period SECONDS         interval between Lease renewals and acquisition attempts (default 2)
   --log-level LEVEL              trace, debug, info, warn, error (default info)
   --log-format json|pretty       default: pretty on a terminal, json otherwise
   -h, --help`;
@@ -77,6 +80,9 @@ export async function main(argv: string[]): Promise<number> {
       'leader-election': { type: 'string', default: 'true' },
       'leader-election-namespace': { type: 'string' },
       'leader-election-id': { type: 'string', default: 'clever-addon-operator' },
+      'lease-duration': { type: 'string' },
+      'renew-deadline': { type: 'string' },
+      'retry-period': { type: 'string' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -127,6 +133,9 @@ export async function main(argv: string[]): Promise<number> {
             namespace: values['leader-election-namespace'] ?? podNamespace() ?? 'default',
             name: values['leader-election-id'],
             identity,
+            leaseDurationMs: int('--lease-duration', values['lease-duration'], 15) * 1000,
+            renewDeadlineMs: int('--renew-deadline', values['renew-deadline'], 10) * 1000,
+            retryPeriodMs: int('--retry-period', values['retry-period'], 2) * 1000,
           },
         }
       : {}),

@@ -56,6 +56,8 @@ export interface HarnessOptions {
   namespaces: string[];
   /** Global credentials; default: the simulator's dev account. `null`: none. */
   global?: ManagerOptions['global'] | null;
+  /** Client tuning (timeoutMs, retry, ...) merged over the harness's own (simulator URLs, short backoff). */
+  clientOptions?: NonNullable<ManagerOptions['clientOptions']>;
 }
 
 export async function startOperator(options: HarnessOptions): Promise<OperatorHarness> {
@@ -76,7 +78,12 @@ export async function startOperator(options: HarnessOptions): Promise<OperatorHa
             organisation: DEV_ORG_ID,
             source: 'test global configuration',
           }),
-    clientOptions: { apiUrl: sim.url, bridgeUrl: sim.bridgeUrl, retry: { baseMs: 50, maxMs: 500 } },
+    clientOptions: {
+      apiUrl: sim.url,
+      bridgeUrl: sim.bridgeUrl,
+      ...options.clientOptions,
+      retry: { baseMs: 50, maxMs: 500, ...options.clientOptions?.retry },
+    },
     namespaces: options.namespaces,
     concurrency: 4,
     driftIntervalMs: 60_000,
