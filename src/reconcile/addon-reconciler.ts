@@ -139,6 +139,10 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
   const driftMs = deps.driftIntervalMs ?? 5 * 60_000;
   const graceMs = deps.createGraceMs ?? 60_000;
   const apiVersion = `${API_GROUP}/${def.crdVersion}`;
+  // The last Warning per resource. The informer cache can lag behind our own status write (a finalizer or
+  // annotation event requeues the key at once), so the cached Synced condition alone lets two quick passes report
+  // the same problem twice. Forgotten once the problem is gone (or the resource is).
+  const lastWarning = new Map<string, { uid: string; reason: string; message: string }>();
 
   /** One pass over one resource: holds what the steps learn. */
   class Run {
@@ -181,9 +185,14 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
     /** Emits a Warning event only when the Synced condition changes, so a failing resource does not flood etcd. */
     warnOnce(reason: EventReason, conditionReason: string, message: string): void {
       const previous = getCondition(this.original, 'Synced');
-      if (previous?.reason !== conditionReason || previous.message !== message) {
+      const key = `${this.namespace}/${this.name}`;
+      const memo = { uid: this.res.metadata?.uid ?? '', reason: conditionReason, message };
+      const last = lastWarning.get(key);
+      const reported = last?.uid === memo.uid && last.reason === memo.reason && last.message === memo.message;
+      if (!reported && (previous?.reason !== conditionReason || previous.message !== message)) {
         deps.events.emit(this.res, 'Warning', reason, message);
       }
+      lastWarning.set(key, memo);
     }
 
     async execute(): Promise<ReconcileResult> {
@@ -264,7 +273,14 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       const current = await this.observedVersion(addon);
       if (current) this.status.version = current;
       else if (version && !this.status.version) this.status.version = version;
-      const migrating = await this.migrate(addon, plan.id, version, current);
+      // Defaults (cheapest plan, default version) choose what to create; they never migrate an existing add-on
+      // (an adopted one, or one whose spec dropped the field): only an explicit spec value does.
+      const migrating = await this.migrate(
+        addon,
+        def.plan(parsed.data) === undefined ? addon.plan.id : plan.id,
+        def.requestedVersion?.(parsed.data) === undefined ? undefined : version,
+        current,
+      );
       const ready = await this.isReady(addon);
       if (def.desiredEnv) await this.syncEnv(addon, def.desiredEnv(parsed.data));
 
@@ -650,7 +666,9 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       for (const id of [this.status.addonId, this.res.metadata?.annotations?.[ANNOTATIONS.addonId]]) {
         if (!id) continue;
         try {
-          return await client.getAddon(owner, id);
+          const addon = await client.getAddon(owner, id);
+          // An adoption annotation naming another provider's add-on was refused: it is not ours to delete.
+          if (addon.provider.id === def.providerId) return addon;
         } catch (err) {
           if (!(err instanceof NotFoundError)) throw err;
         }
@@ -753,7 +771,10 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
 
   return async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
     const cached = deps.resources.get(key);
-    if (!cached) return;
+    if (!cached) {
+      lastWarning.delete(key);
+      return;
+    }
     const run = new Run(cached, ctx);
     try {
       return await run.execute();
@@ -763,6 +784,10 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         return err.result;
       }
       return run.fail(err);
+    } finally {
+      const last = lastWarning.get(key);
+      if (last && (last.uid !== cached.metadata?.uid || getCondition(run.status, 'Synced')?.reason !== last.reason))
+        lastWarning.delete(key);
     }
   };
 }
