@@ -62,15 +62,9 @@ export const ROLLOUT_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Instanc
 
 export const secretField = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .max(253)
-      .regex(DNS_SUBDOMAIN)
-      .optional()
-      .meta({
-        description: 'Name of the connection Secret. Default: <resource name>-secrets (as the upstream operator).',
-      }),
+    name: z.string().min(1).max(253).regex(DNS_SUBDOMAIN).optional().meta({
+      description: 'Name of the connection Secret. Default: <resource name>-secrets (as the upstream operator).',
+    }),
     labels: labelMap('Labels'),
     annotations: labelMap('Annotations'),
     dialects: z
