@@ -18,6 +18,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ main(arg
     summary: 'run a local Clever Cloud API simulator (for development, tests and the playground)',
     load: () => import('./simulator/cli.ts'),
   },
+  playground: {
+    summary: 'local control plane + simulator + operator + examples, in one command (Ctrl-C stops everything)',
+    load: () => import('./commands/playground.ts'),
+  },
 };
 
 function usage(): string {

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Builds the local Kubernetes control plane (kube-apiserver, kubectl, etcd) used by the tests and the playground,
-# from the wrapper Go modules in tools/k8s and tools/etcd, into a cache folder outside the repository.
+# and helm (chart lint/render tests, `npm run manifests`), from the wrapper Go modules in tools/k8s, tools/etcd and
+# tools/helm, into a cache folder outside the repository.
 # Idempotent: a binary whose --version already matches is kept. Binaries are never committed.
 set -euo pipefail
 
 K8S_VERSION=1.33.4
 ETCD_VERSION=3.5.21
+HELM_VERSION=3.18.6 # tools/helm pins the same; 3.18 is built against k8s.io 0.33, like the control plane
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=${CLEVER_TESTBIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/clever-addon-operator/testbin/k8s-v$K8S_VERSION-etcd-v$ETCD_VERSION}
 
 if [[ "${1:-}" == "--print-dir" ]]; then echo "$OUT"; exit 0; fi
+# Optional arguments name the binaries wanted (e.g. the playground needs no helm); default: all of them.
+wanted=("$@")
 
 # Go is needed only when something must be compiled; cached binaries work without it.
 require_go() {
@@ -37,6 +41,7 @@ done
 
 build() { # name, module dir, package, version command, expected text, ldflags
   local name=$1 dir=$2 pkg=$3 vcmd=$4 want=$5 ldf=$6
+  if ((${#wanted[@]} > 0)) && [[ " ${wanted[*]} " != *" $name "* ]]; then return; fi
   # Capture first: with pipefail, `grep -q` closing the pipe early would fail the version command with SIGPIPE.
   if [[ -x "$OUT/$name" ]] && [[ "$("$OUT/$name" $vcmd 2>/dev/null || true)" == *"$want"* ]]; then
     step "$name: up to date ($want) in $OUT"
@@ -64,4 +69,6 @@ build() { # name, module dir, package, version command, expected text, ldflags
 build etcd etcd go.etcd.io/etcd/server/v3 --version "etcd Version: $ETCD_VERSION" "-s -w"
 build kube-apiserver k8s k8s.io/kubernetes/cmd/kube-apiserver --version "Kubernetes v$K8S_VERSION" "$LDF"
 build kubectl k8s k8s.io/kubernetes/cmd/kubectl "version --client" "v$K8S_VERSION" "$LDF"
+build helm helm helm.sh/helm/v3/cmd/helm "version --short" "v$HELM_VERSION" \
+  "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
 step "ready: $OUT"

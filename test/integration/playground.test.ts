@@ -1,0 +1,95 @@
+// The README's first command, as a user runs it: `clever-addon-operator playground` in a child process, with its
+// own control plane (not the shared test one), its own simulator and the operator in-process. Asserted from the
+// outside: exit codes, the add-ons Ready in its API server (read with kubectl while it runs), and no etcd or
+// kube-apiserver left behind after Ctrl-C.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultBinDir } from '../../src/controlplane/local-plane.ts';
+import { eventually } from '../support/kube.ts';
+
+const run = promisify(execFile);
+const root = new URL('../..', import.meta.url).pathname;
+const children: ChildProcess[] = [];
+
+function playground(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['src/cli.ts', 'playground', '--provisioning-delay', '1500', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+/**
+ * etcd and kube-apiserver processes whose flags mention `text` (the plane's work dir). Their guardian shells are left
+ * out: a stopped guardian's SIGKILL-escalation subshell sleeps a few seconds more, by design, then exits.
+ */
+async function processesMentioning(text: string): Promise<string[]> {
+  const { stdout } = await run('ps', ['-eo', 'pid,args']);
+  return stdout.split('\n').filter((l) => l.includes(text) && !l.includes('guardian') && !l.includes('ps -eo'));
+}
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+describe('playground', () => {
+  it('--exit-when-ready: every example Ready, Secrets written, exit 0', async () => {
+    const p = playground(['--exit-when-ready', '--timeout', '90']);
+    const code = await p.exited;
+    expect(code, p.output()).toBe(0);
+    const line = p
+      .output()
+      .split('\n')
+      .find((l) => l.startsWith('PLAYGROUND_RESULT '));
+    expect(line, p.output()).toBeDefined();
+    const result = JSON.parse(line!.slice('PLAYGROUND_RESULT '.length)) as {
+      ready: { kind: string; name: string; ready: string }[];
+      secrets: Record<string, string[]>;
+    };
+    expect(result.ready.map((r) => `${r.kind}/${r.name}=${r.ready}`).sort()).toEqual(
+      expect.arrayContaining(['Cellar/files=True', 'PostgreSql/app-db=True', 'Redis/cache=True']),
+    );
+    expect(result.ready.every((r) => r.ready === 'True')).toBe(true);
+    expect(result.secrets['clever-playground/app-db-secrets']).toContain('DATABASE_URL');
+    expect(result.secrets['clever-playground/cache-secrets']).toContain('REDIS_URL');
+    expect(result.secrets['clever-playground/files-secrets']).toContain('AWS_ACCESS_KEY_ID');
+    expect(p.output()).toMatch(/export KUBECONFIG=\S+/);
+    expect(p.output()).toContain('sim-dev-token');
+    const workDir = /work dir (\S+)\)/.exec(p.output())![1]!;
+    expect(await processesMentioning(workDir)).toEqual([]);
+  });
+
+  it('interactive: kubectl sees the add-ons Ready while it runs; Ctrl-C stops everything', async () => {
+    const p = playground([]);
+    await eventually(
+      () => (p.output().includes('press Ctrl-C') ? true : undefined),
+      90_000,
+      'the playground to be ready',
+    );
+    const kubeconfig = /export KUBECONFIG=(\S+)/.exec(p.output())![1]!;
+    const workDir = /work dir (\S+)\)/.exec(p.output())![1]!;
+    const { stdout } = await run(`${defaultBinDir()}/kubectl`, [
+      '--kubeconfig',
+      kubeconfig,
+      'get',
+      'clever',
+      '-A',
+      '-o',
+      'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+    ]);
+    expect(stdout.trim().split('\n').sort()).toEqual(
+      expect.arrayContaining(['Cellar/files=True', 'PostgreSql/app-db=True', 'Redis/cache=True']),
+    );
+    expect((await processesMentioning(workDir)).length).toBeGreaterThanOrEqual(2); // etcd and kube-apiserver
+    p.child.kill('SIGINT');
+    expect(await p.exited, p.output()).toBe(0);
+    expect(p.output()).toContain('[playground] stopped');
+    expect(await processesMentioning(workDir)).toEqual([]);
+  });
+});
