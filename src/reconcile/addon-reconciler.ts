@@ -394,12 +394,20 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         });
       } catch (err) {
         if (err instanceof OutcomeUnknownError) {
-          // Leave the intent in place: the next pass looks the add-on up by name before anything else.
+          // Leave the intent in place: the next pass looks the add-on up by name before anything else. Restart its
+          // clock: the grace period counts from when the call ended, not from when it started, since Clever may
+          // still commit it later and the call itself (Retry-After waits, timeout) can outlast the grace period.
+          this.res = await jsonPatch(
+            deps.kube,
+            this.ref(),
+            annotationOps(this.res, ANNOTATIONS.createPending, now().toISOString()),
+          );
           this.condition('Ready', {
             status: 'False',
             reason: 'Creating',
             message: 'create call outcome unknown; looking it up',
           });
+          this.condition('Synced', { status: 'False', reason: 'CleverApiUnavailable', message: err.message });
           throw new Stop({ requeueAfterMs: POLL_MS });
         }
         // Clever answered: nothing was created. Clear the intent so the next attempt need not wait.
