@@ -71,6 +71,9 @@ export function resources(kc: k8s.KubeConfig, namespace: string) {
     get(kind: Kind, name: string): Promise<AddonResource | undefined> {
       return getObject<AddonResource>(kc, { apiVersion: `${GROUP}/v1`, kind: kind.kind, namespace, name });
     },
+    secret(name: string): Promise<KubeObject | undefined> {
+      return getObject<KubeObject>(kc, { apiVersion: 'v1', kind: 'Secret', namespace, name });
+    },
     async delete(kind: Kind, name: string): Promise<void> {
       await custom.deleteNamespacedCustomObject({ group: GROUP, version: 'v1', namespace, plural: kind.plural, name });
     },
