@@ -1,0 +1,114 @@
+{{- define "cao.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "cao.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "cao.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "cao.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "cao.labels" -}}
+{{ include "cao.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: clever-addon-operator
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "cao.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "cao.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "cao.credentialsSecret" -}}
+{{- if .Values.credentials.existingSecret -}}
+{{- .Values.credentials.existingSecret -}}
+{{- else if .Values.credentials.create -}}
+{{- printf "%s-credentials" (include "cao.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "cao.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The rules the operator needs, derived from the code (src/kube, src/reconcile, src/operator/manager.ts); the RBAC
+test runs the operator with exactly these and checks the list. Namespaced: granted cluster-wide by a ClusterRole,
+or per watched namespace by a Role.
+*/}}
+{{- define "cao.namespacedRules" -}}
+{{- $plurals := splitList "," (include "cao.plurals" .) -}}
+# Add-on resources: informers (list, watch), re-reads (get), finalizer and create-intent patches (patch).
+- apiGroups: [api.clever-cloud.com]
+  resources:
+  {{- range $plurals }}
+    - {{ . }}
+  {{- end }}
+  verbs: [get, list, watch, patch]
+# Conditions and the rest of status are merge-patched on the status subresource.
+- apiGroups: [api.clever-cloud.com]
+  resources:
+  {{- range $plurals }}
+    - {{ . }}/status
+  {{- end }}
+  verbs: [patch]
+# The connection Secret's ownerReference sets blockOwnerDeletion, which the OwnerReferencesPermissionEnforcement
+# admission plugin (OpenShift enables it) allows only with update on the owner's finalizers subresource.
+- apiGroups: [api.clever-cloud.com]
+  resources:
+  {{- range $plurals }}
+    - {{ . }}/finalizers
+  {{- end }}
+  verbs: [update]
+# Secrets: the operator watches only Secrets labelled app.kubernetes.io/managed-by=clever-addon-operator, but RBAC
+# cannot restrict list/watch by label, so list/watch cover every Secret of the namespace. get reads credentials
+# Secrets (spec.credentialsRef, the namespace's clever-kubernetes-operator Secret); patch is server-side apply of
+# connection Secrets (which also creates them); delete removes a connection Secret with its resource.
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, list, watch, patch, delete]
+# Events on the resources (create; patch bumps the count of a repeated one).
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+{{- if .Values.rbac.workloadRollouts }}
+# spec.secret.rolloutRestart: the Secret's hash set as a pod-template annotation (server-side apply).
+- apiGroups: [apps]
+  resources: [deployments, statefulsets, daemonsets]
+  verbs: [get, patch]
+- apiGroups: [paperclip.inc]
+  resources: [instances]
+  verbs: [get, patch]
+{{- end }}
+{{- end -}}
+
+{{/* The plural of every CRD shipped in crds/ (copied from the repository's crds/ by `npm run manifests`). */}}
+{{- define "cao.plurals" -}}
+{{- $plurals := list -}}
+{{- range $path, $_ := .Files.Glob "crds/*.yaml" -}}
+{{- $crd := $.Files.Get $path | fromYaml -}}
+{{- $plurals = append $plurals $crd.spec.names.plural -}}
+{{- end -}}
+{{- join "," $plurals -}}
+{{- end -}}
