@@ -69,6 +69,10 @@ build() { # name, module dir, package, version command, expected text, ldflags
 build etcd etcd go.etcd.io/etcd/server/v3 --version "etcd Version: $ETCD_VERSION" "-s -w"
 build kube-apiserver k8s k8s.io/kubernetes/cmd/kube-apiserver --version "Kubernetes v$K8S_VERSION" "$LDF"
 build kubectl k8s k8s.io/kubernetes/cmd/kubectl "version --client" "v$K8S_VERSION" "$LDF"
-build helm helm helm.sh/helm/v3/cmd/helm "version --short" "v$HELM_VERSION" \
-  "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+# Like helm's Makefile: its version, and the Kubernetes version that `helm template`/`lint` assume (else 1.20).
+HLDF="-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+for p in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+  HLDF="$HLDF -X $p.k8sVersionMajor=1 -X $p.k8sVersionMinor=$K8S_MINOR"
+done
+build helm helm helm.sh/helm/v3/cmd/helm "version --short" "v$HELM_VERSION" "$HLDF"
 step "ready: $OUT"
