@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import { httpsEndpoint, need } from '../src/model/env.ts';
 import { defineProvider } from '../src/model/provider.ts';
-import { addonSpec, emptyOptionsField, instanceField } from '../src/model/spec.ts';
+import { addonSpec, emptyOptionsField, instanceField, objectStorageSpecShape } from '../src/model/spec.ts';
 
 const spec = addonSpec(
-  { instance: instanceField('par'), options: emptyOptionsField },
+  { instance: instanceField('par'), options: emptyOptionsField, ...objectStorageSpecShape },
   'A Cellar (S3-compatible object storage) add-on managed by Clever Cloud.',
 );
 
@@ -44,6 +44,17 @@ export default defineProvider<z.output<typeof spec>>({
         AWS_REGION: S3_REGION,
       },
     };
+  },
+  objectStorage: {
+    buckets: (s) => s.buckets ?? [],
+    pruneBuckets: (s) => s.pruneBuckets,
+    bucketDeletionPolicy: (s) => s.bucketDeletionPolicy,
+    connection: (env) => ({
+      endpoint: httpsEndpoint(need(env, 'CELLAR_ADDON_HOST')),
+      region: S3_REGION,
+      accessKeyId: need(env, 'CELLAR_ADDON_KEY_ID'),
+      secretAccessKey: need(env, 'CELLAR_ADDON_KEY_SECRET'),
+    }),
   },
   statusFields: (env): Record<string, string> =>
     env.CELLAR_ADDON_HOST ? { url: httpsEndpoint(env.CELLAR_ADDON_HOST) } : {},

@@ -4,7 +4,7 @@
 // `kubectl explain` is always useful.
 import { z } from 'zod';
 import { API_GROUP, type ProviderDefinition } from './provider.ts';
-import { statusSchema } from './status.ts';
+import { bucketsStatusSchema, statusSchema } from './status.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -119,7 +119,9 @@ export function buildCrd(provider: ProviderDefinition): CustomResourceDefinition
                 kind: { type: 'string', description: 'Kind of this object.' },
                 metadata: { type: 'object' },
                 spec: hasRequired ? spec : { ...spec, default: {} },
-                status: statusSchema,
+                status: provider.objectStorage
+                  ? { ...statusSchema, properties: { ...statusSchema.properties, buckets: bucketsStatusSchema } }
+                  : statusSchema,
               },
             },
           },

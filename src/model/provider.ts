@@ -38,9 +38,56 @@ export type Readiness =
   /** The add-on's instances (its entrypoint application) are `UP`. */
   | { kind: 'instancesUp' };
 
+/** A bucket a provider's spec declares on its object storage. */
+export interface BucketSpec {
+  /** S3 bucket name (validated by the CRD schema). */
+  name: string;
+}
+
+/** What happens to a managed bucket's objects when the bucket is deleted. */
+export type BucketDeletionPolicy = 'RequireEmpty' | 'DeleteContents';
+
+/** How to reach an add-on's S3 API, derived from its environment. Holds credentials: never log it. */
+export interface S3Connection {
+  /** Endpoint URL with its scheme, e.g. https://cellar-c2.services.clever-cloud.com. */
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/**
+ * An add-on that is S3 object storage (Cellar). The reconciler creates the declared buckets once the add-on is
+ * ready (before the Secret is written, so consumers find them), and deletes them with the add-on.
+ */
+export interface ObjectStorage<Spec = unknown> {
+  buckets(spec: Spec): BucketSpec[];
+  /** Delete buckets removed from the spec (default: keep them, and stop managing them). */
+  pruneBuckets(spec: Spec): boolean;
+  /** RequireEmpty (default): a bucket holding objects blocks its deletion. DeleteContents: objects go too. */
+  bucketDeletionPolicy(spec: Spec): BucketDeletionPolicy;
+  connection(env: Record<string, string>): S3Connection;
+}
+
 export interface VersionSupport {
   /** Upstream operator integer codes (e.g. Redis `724`) and the Clever version string they stand for. */
   upstreamCodes?: Record<number, string>;
+}
+
+/**
+ * How the operator's own backups (spec.backup, spec.restoreFrom) dump and restore this kind. Both commands run in
+ * a POSIX shell with the connection Secret as environment (envFrom): they read credentials from variables only,
+ * never from arguments baked into the Job, and may fall back across dialects (`${DATABASE_URL:-$..._URI}`).
+ */
+export interface BackupTools {
+  /** Writes one dump of the whole database to stdout. */
+  dump: string;
+  /** Reads a dump made by `dump` on stdin and loads it, replacing what exists. */
+  restore: string;
+  /** Object key extension, without the dot, e.g. `dump`, `sql.gz`. */
+  extension: string;
+  /** Image with the client tools and the aws CLI; default: the operator-wide backup image. */
+  image?: string;
 }
 
 export interface ProviderDefinition<Spec = unknown> {
@@ -78,6 +125,10 @@ export interface ProviderDefinition<Spec = unknown> {
    * The reconciler reads them back through the v4 env API and replaces them when they drifted.
    */
   desiredEnv?(spec: Spec): Record<string, string>;
+  /** Dump and restore commands: kinds that declare them accept spec.backup and spec.restoreFrom. */
+  backup?: BackupTools;
+  /** S3 object storage with declared buckets (Cellar). */
+  objectStorage?: ObjectStorage<Spec>;
   /** Extra printer columns beyond Ready, Synced, Plan, Region, Age. */
   printerColumns?: { name: string; type: string; jsonPath: string; priority?: number; description?: string }[];
 }

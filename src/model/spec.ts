@@ -115,6 +115,62 @@ export const secretField = z
   .optional()
   .meta({ description: 'The connection Secret the operator writes with the add-on credentials.' });
 
+/** S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
+export const bucketNameField = z
+  .string()
+  .min(3)
+  .max(63)
+  .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/)
+  .meta({
+    description:
+      'Bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or a ' +
+      'digit. Bucket names are global on Cellar (shared by every account), so make it yours, e.g. with a prefix.',
+    ...cel(
+      { rule: "!self.contains('..')", message: 'a bucket name must not contain two adjacent periods' },
+      {
+        rule: "!self.matches('^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$')",
+        message: 'a bucket name must not look like an IP address',
+      },
+      {
+        rule: "!self.startsWith('xn--') && !self.startsWith('sthree-') && !self.endsWith('-s3alias')",
+        message: 'a bucket name must not start with xn-- or sthree- nor end with -s3alias',
+      },
+    ),
+  });
+
+/** The fields of object-storage kinds (Cellar): buckets the operator creates and deletes with the add-on. */
+export const objectStorageSpecShape = {
+  buckets: z
+    .array(z.object({ name: bucketNameField }).meta({ description: 'A bucket on this add-on.' }))
+    .max(100)
+    .optional()
+    .meta({
+      description:
+        'Buckets the operator creates (through the S3 API, once the add-on is ready and before the connection ' +
+        'Secret is written) and deletes with the add-on when deletionPolicy is Delete. A bucket that already ' +
+        'exists and is reachable with the add-on keys is adopted. Status lists each bucket and its state.',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+    }),
+  bucketDeletionPolicy: z
+    .enum(['RequireEmpty', 'DeleteContents'])
+    .default('RequireEmpty')
+    .meta({
+      description:
+        'What deleting a bucket does to its objects. RequireEmpty (default): a bucket that holds objects is not ' +
+        'deleted; the resource reports Synced=False reason=BucketNotEmpty naming it, and with deletionPolicy ' +
+        'Delete the add-on is kept until the bucket is emptied. DeleteContents: its objects are deleted first.',
+    }),
+  pruneBuckets: z
+    .boolean()
+    .default(false)
+    .meta({
+      description:
+        'Delete buckets removed from spec.buckets (following bucketDeletionPolicy). Default false: a removed ' +
+        'bucket is kept with its objects and no longer managed.',
+    }),
+};
+
 /** `spec.instance` of kinds that have plans (upstream: region and plan, both required there). */
 export function instanceField(defaultRegion: string) {
   return z

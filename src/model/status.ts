@@ -32,6 +32,8 @@ export interface AddonStatus {
   binding?: { name: string };
   secretHash?: string;
   migration?: { id: string; status: string; targetPlanId?: string; targetVersion?: string; startedAt?: string };
+  /** Object-storage kinds (Cellar): the managed buckets (see src/reconcile/buckets.ts). */
+  buckets?: { name: string; state: 'Ready' | 'Unavailable' | 'NotEmpty' | 'Deleting'; message?: string }[];
   conditions?: Condition[];
 }
 
@@ -53,6 +55,27 @@ const conditionSchema = {
     },
     lastTransitionTime: { type: 'string', format: 'date-time', description: 'When the status last changed.' },
   },
+};
+
+/** `status.buckets`, only in the CRDs of kinds with object storage (Cellar). */
+export const bucketsStatusSchema = {
+  type: 'array',
+  description: 'Buckets the operator manages on this add-on, and their state.',
+  items: {
+    type: 'object',
+    description: 'A managed bucket.',
+    required: ['name', 'state'],
+    properties: {
+      name: str('Bucket name.'),
+      state: str(
+        'Ready (exists and usable with the add-on keys), Unavailable (the name is taken by another account), ' +
+          'NotEmpty (deletion refused: it holds objects) or Deleting (its objects are being deleted).',
+      ),
+      message: str('Why the bucket is not Ready (never contains credentials).'),
+    },
+  },
+  'x-kubernetes-list-type': 'map',
+  'x-kubernetes-list-map-keys': ['name'],
 };
 
 export const statusSchema = {

@@ -53,6 +53,17 @@ import {
   type SecretObject,
 } from './secret.ts';
 import { renderTemplate, TemplateError } from './template.ts';
+import {
+  ensureBucket,
+  managedBuckets,
+  leftBucket,
+  notEmptyMessage,
+  ObjectStorageError,
+  planBuckets,
+  removeBucket,
+  s3BucketStore,
+  type BucketStatus,
+} from './buckets.ts';
 import { CredentialsError, type CleverSession, type Sessions } from './sessions.ts';
 
 export interface AddonResource extends KubeObject {
@@ -98,6 +109,12 @@ export const EVENT_REASONS = [
   'InvalidSpec',
   'CredentialsProblem',
   'ReconcileError',
+  'BucketCreated',
+  'BucketDeleted',
+  'BucketReleased',
+  'BucketNotEmpty',
+  'BucketUnavailable',
+  'ObjectStorageError',
 ] as const;
 export type EventReason = (typeof EVENT_REASONS)[number];
 
@@ -132,6 +149,8 @@ class Stop extends Error {
 
 const POLL_MS = 3_000;
 const INVALID_SPEC_RECHECK_MS = 30 * 60_000;
+/** A bucket that blocks deletion because it holds objects is looked at again this often. */
+const BUCKET_RECHECK_MS = 15_000;
 
 export function createAddonReconciler(deps: AddonReconcilerDeps) {
   const def = deps.definition;
@@ -159,6 +178,8 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
     dbInfo: Promise<DatabaseInfo> | undefined;
     /** A problem that does not stop the pass but keeps Synced False (e.g. a missing roll-out target). */
     softProblem: { reason: string; message: string } | undefined;
+    /** Work left for a next pass soon (a bucket's objects being deleted). */
+    requeueSoon = false;
 
     constructor(res: AddonResource, ctx: ReconcileContext) {
       this.res = res;
@@ -283,6 +304,8 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       );
       const ready = await this.isReady(addon);
       if (def.desiredEnv) await this.syncEnv(addon, def.desiredEnv(parsed.data));
+      // 8b. Buckets of object storage, before the Secret: a consumer that starts on the Secret finds them.
+      if (def.objectStorage && ready) await this.syncBuckets(addon, parsed.data);
 
       // 9. Bind.
       await this.bind(addon);
@@ -313,7 +336,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       );
       this.status.observedGeneration = this.generation;
       await this.writeStatus();
-      return { requeueAfterMs: !ready || migrating ? POLL_MS : jitter(driftMs) };
+      return { requeueAfterMs: !ready || migrating || this.requeueSoon ? POLL_MS : jitter(driftMs) };
     }
 
     async observe(): Promise<Addon | undefined> {
@@ -497,6 +520,103 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       return migration.status !== 'OK';
     }
 
+    /** Creates declared buckets, deletes or lets go of undeclared ones (src/reconcile/buckets.ts decides). */
+    async syncBuckets(addon: Addon, spec: unknown): Promise<void> {
+      const storage = def.objectStorage!;
+      const desired = storage.buckets(spec);
+      // Never ours to delete: buckets whose name another account holds.
+      const managed = (this.status.buckets ?? []).filter((b) => b.state !== 'Unavailable').map((b) => b.name);
+      if (desired.length === 0 && managed.length === 0) {
+        delete this.status.buckets;
+        return;
+      }
+      const store = s3BucketStore(storage.connection(await this.session!.client.getAddonEnv(this.owner!, addon.id)));
+      const statuses: BucketStatus[] = [];
+      try {
+        const plan = planBuckets(desired, managed, storage.pruneBuckets(spec));
+        for (const name of plan.ensure) {
+          const { status, created } = await ensureBucket(store, name);
+          statuses.push(status);
+          if (created) deps.events.emit(this.res, 'Normal', 'BucketCreated', `created bucket ${name}`);
+        }
+        for (const name of plan.remove) {
+          const outcome = await removeBucket(store, name, storage.bucketDeletionPolicy(spec));
+          const left = leftBucket(name, outcome, false);
+          if (left) statuses.push(left);
+          if (outcome === 'deleted') {
+            deps.events.emit(this.res, 'Normal', 'BucketDeleted', `deleted bucket ${name} (no longer in spec.buckets)`);
+          }
+        }
+        for (const name of plan.release) {
+          const message = `bucket ${name} left spec.buckets: kept with its objects, no longer managed (see spec.pruneBuckets)`;
+          deps.events.emit(this.res, 'Normal', 'BucketReleased', message);
+        }
+      } finally {
+        store.close();
+      }
+      if (statuses.length > 0) this.status.buckets = statuses;
+      else delete this.status.buckets;
+      this.requeueSoon ||= statuses.some((b) => b.state === 'Deleting');
+      const notEmpty = statuses.filter((b) => b.state === 'NotEmpty').map((b) => b.name);
+      const unavailable = statuses.filter((b) => b.state === 'Unavailable');
+      if (notEmpty.length > 0) {
+        this.softProblem = { reason: 'BucketNotEmpty', message: notEmptyMessage(notEmpty, false) };
+        this.warnOnce('BucketNotEmpty', 'BucketNotEmpty', this.softProblem.message);
+      } else if (unavailable.length > 0) {
+        this.softProblem = { reason: 'BucketUnavailable', message: unavailable.map((b) => b.message).join('; ') };
+        this.warnOnce('BucketUnavailable', 'BucketUnavailable', this.softProblem.message);
+      }
+    }
+
+    /**
+     * Deletion policy Delete: the managed buckets go before the add-on. One holding objects (without
+     * bucketDeletionPolicy DeleteContents), or one we can no longer look into, keeps the add-on: deleting the
+     * add-on would destroy the objects too.
+     */
+    async deleteBuckets(addon: Addon): Promise<void> {
+      const storage = def.objectStorage;
+      if (!storage) return;
+      const parsed = def.spec.safeParse(this.res.spec ?? {});
+      const known = this.status.buckets ?? [];
+      const names = managedBuckets(parsed.success ? storage.buckets(parsed.data) : [], known).filter(
+        (name) => known.find((b) => b.name === name)?.state !== 'Unavailable',
+      );
+      if (names.length === 0) return;
+      const policy = parsed.success ? storage.bucketDeletionPolicy(parsed.data) : 'RequireEmpty';
+      const store = s3BucketStore(storage.connection(await this.session!.client.getAddonEnv(this.owner!, addon.id)));
+      const left: BucketStatus[] = [];
+      try {
+        for (const name of names) {
+          const outcome = await removeBucket(store, name, policy);
+          // A declared bucket we never recorded and cannot list is someone else's: nothing of ours to keep.
+          const remaining = leftBucket(name, outcome, true);
+          if (remaining && (outcome !== 'forbidden' || known.some((b) => b.name === name))) left.push(remaining);
+          if (outcome === 'deleted') deps.events.emit(this.res, 'Normal', 'BucketDeleted', `deleted bucket ${name}`);
+        }
+      } finally {
+        store.close();
+      }
+      if (left.length === 0) {
+        delete this.status.buckets;
+        return;
+      }
+      this.status.buckets = left;
+      const blocking = left.filter((b) => b.state !== 'Deleting');
+      if (blocking.length > 0) {
+        const notEmpty = blocking.filter((b) => b.state === 'NotEmpty').map((b) => b.name);
+        const reason = notEmpty.length > 0 ? 'BucketNotEmpty' : 'BucketUnavailable';
+        const message = [
+          ...(notEmpty.length > 0 ? [notEmptyMessage(notEmpty, true)] : []),
+          ...blocking.filter((b) => b.state === 'Unavailable').map((b) => `${b.message}; the add-on is kept`),
+        ].join('; ');
+        this.condition('Synced', { status: 'False', reason, message });
+        this.warnOnce(reason, reason, message);
+        throw new Stop({ requeueAfterMs: BUCKET_RECHECK_MS });
+      }
+      this.condition('Ready', { status: 'False', reason: 'Deleting', message: 'deleting the objects of the buckets' });
+      throw new Stop({ requeueAfterMs: POLL_MS });
+    }
+
     /** Keeps a user-managed environment (ConfigProvider variables) equal to the spec, reverting outside edits. */
     async syncEnv(addon: Addon, desired: Record<string, string>): Promise<void> {
       const client = this.session!.client;
@@ -631,6 +751,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         this.owner = this.status.organisation ?? spec.organisation ?? (await session.defaultOwner());
         const addon = await this.observeForDeletion();
         if (addon) {
+          await this.deleteBuckets(addon);
           await session.client.deleteAddon(this.owner, addon.id);
           // Confirm it is gone before letting Kubernetes forget about it.
           try {
@@ -744,6 +865,10 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         this.condition('Synced', { status: 'False', reason: 'TemplateError', message: err.message });
         this.warnOnce('TemplateError', 'TemplateError', err.message);
         result = { requeueAfterMs: INVALID_SPEC_RECHECK_MS };
+      } else if (err instanceof ObjectStorageError) {
+        this.condition('Synced', { status: 'False', reason: err.reason, message: err.message });
+        this.warnOnce('ObjectStorageError', err.reason, err.message);
+        rethrow = true;
       } else if (err instanceof MissingEnvError) {
         this.condition('Synced', { status: 'False', reason: 'BindingIncomplete', message: err.message });
         result = { requeueAfterMs: POLL_MS * 10 };

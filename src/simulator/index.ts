@@ -57,6 +57,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     migrationStepMs: options.migrationStepMs ?? 0,
     passwordAlphabet: options.passwordAlphabet ?? ALNUM,
     cellarHost: options.cellarHost,
+    ...(options.onCellarKeys ? { onCellarKeys: options.onCellarKeys } : {}),
   });
   const router = new Router();
   const deps: HandlerDeps = {

@@ -13,6 +13,7 @@ export interface ServiceConfig {
   migrationStepMs: number;
   passwordAlphabet: string;
   cellarHost?: string;
+  onCellarKeys?: (keys: { keyId: string; keySecret: string }) => void;
 }
 
 const MIGRATION_STEPS = ['PREPARE', 'CREATE_NEW_INSTANCE', 'COPY_DATA', 'SWITCH_ENDPOINT', 'CLEANUP'];
@@ -37,12 +38,18 @@ export class AddonService {
     };
   }
 
+  private announceKeys(providerId: string, credentials: Record<string, string>): void {
+    const { keyId, keySecret } = credentials;
+    if (providerId === 'cellar-addon' && keyId && keySecret) this.config.onCellarKeys?.({ keyId, keySecret });
+  }
+
   create(ownerId: string, req: CreateRequest): SimulatedAddon {
     const now = this.config.now();
     const rng = this.store.rng;
     const realId = `${req.provider.realIdPrefix}${rng.uuid()}`;
     const base = { realId, ownerId, options: { ...req.options } };
     const credentials = generateCredentials(req.provider.id, this.envContext(base));
+    this.announceKeys(req.provider.id, credentials);
     const addon: SimulatedAddon = {
       id: `addon_${rng.uuid()}`,
       realId,
@@ -103,6 +110,7 @@ export class AddonService {
     // A config provider's env is user data, not generated credentials: nothing to rotate.
     if (a.providerId === 'config-provider') return;
     a.credentials = rotateSecrets(a.providerId, a.credentials, this.envContext(a));
+    this.announceKeys(a.providerId, a.credentials);
     a.env = buildEnv(a.providerId, a.credentials, a.version);
     this.store.changed();
   }

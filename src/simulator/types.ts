@@ -127,6 +127,11 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Host put in CELLAR_ADDON_HOST, e.g. a local S3 server for tests. */
   cellarHost?: string;
+  /**
+   * Told the keys of every Cellar add-on when they are generated or rotated, so an S3 server standing in for
+   * Cellar (cellarHost) can accept them, as the real Cellar knows its add-ons' keys.
+   */
+  onCellarKeys?: (keys: { keyId: string; keySecret: string }) => void;
   /** Characters used for generated passwords, to test clients against URI-hostile characters. */
   passwordAlphabet?: string;
   /** Plan ids or slugs whose creation answers 402 (payment confirmation required). */
