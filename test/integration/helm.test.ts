@@ -1,0 +1,272 @@
+// The Helm chart and the plain manifests, with the helm built from Go modules (tools/helm): generated files up to
+// date, lint, rendering for default and non-default values, values rejected by the schema, and the rendered
+// manifests applied to the real API server (`kubectl apply -f deployments/` installs everything).
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { defaultBinDir } from '../../src/controlplane/local-plane.ts';
+import { CHART, DEPLOYMENT_VALUES, NAMESPACE } from '../../tools/manifests.ts';
+import { adminKubeConfig, createTestNamespace } from '../support/kube.ts';
+import { kubectl } from '../support/kubectl.ts';
+
+const run = promisify(execFile);
+const root = new URL('../..', import.meta.url).pathname;
+const helmBin = join(defaultBinDir(), 'helm');
+
+interface Doc {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  rules?: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+
+async function helm(args: string[]): Promise<string> {
+  try {
+    return (await run(helmBin, args, { maxBuffer: 64 * 1024 * 1024 })).stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`helm ${args.join(' ')}: ${e.stderr ?? ''}${e.stdout ?? ''}`, { cause: err });
+  }
+}
+
+async function helmFails(args: string[]): Promise<string> {
+  try {
+    await run(helmBin, args);
+  } catch (err) {
+    return (err as { stderr: string }).stderr;
+  }
+  throw new Error(`helm ${args.join(' ')} succeeded but should have failed`);
+}
+
+const docs = (text: string): Doc[] =>
+  parseAllDocuments(text)
+    .map((d) => d.toJSON() as Doc | null)
+    .filter((d): d is Doc => d !== null);
+
+const template = async (namespace: string, ...values: string[]) =>
+  docs(await helm(['template', 'clever-addon-operator', CHART, '--namespace', namespace, ...values]));
+
+const NON_DEFAULT = [
+  '--set',
+  'watchNamespaces={team-a,team-b}',
+  '--set',
+  'replicaCount=2',
+  '--set',
+  'metrics.serviceMonitor.enabled=true',
+  '--set',
+  'metrics.prometheusRule.enabled=true',
+  '--set',
+  'metrics.grafanaDashboard.enabled=true',
+  '--set',
+  'credentials.existingSecret=clever-creds',
+  '--set',
+  'podDisruptionBudget.enabled=true',
+  '--set',
+  'networkPolicy.enabled=true',
+  '--set',
+  'log.level=debug',
+];
+
+function deploymentOf(all: Doc[]) {
+  const d = all.find((x) => x.kind === 'Deployment')!;
+  type Container = {
+    args: string[];
+    env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+    securityContext: Record<string, unknown>;
+    livenessProbe: { httpGet: { path: string } };
+    readinessProbe: { httpGet: { path: string } };
+  };
+  const spec = d.spec as {
+    replicas: number;
+    template: { spec: { securityContext: Record<string, unknown>; containers: Container[] } };
+  };
+  return { replicas: spec.replicas, pod: spec.template.spec, container: spec.template.spec.containers[0]! };
+}
+
+describe('helm chart', () => {
+  it('generated files are up to date: the chart ships exactly crds/, deployments/ is the rendered chart', async () => {
+    await run(process.execPath, ['tools/manifests.ts', '--check'], { cwd: root });
+    const ours = readdirSync(join(root, 'crds')).sort();
+    expect(readdirSync(join(CHART, 'crds')).sort()).toEqual(ours);
+    for (const f of ours) {
+      expect(readFileSync(join(CHART, 'crds', f), 'utf8'), f).toBe(readFileSync(join(root, 'crds', f), 'utf8'));
+    }
+  });
+
+  it('helm lint --strict passes for default and non-default values', async () => {
+    expect(await helm(['lint', '--strict', CHART])).toContain('0 chart(s) failed');
+    expect(await helm(['lint', '--strict', CHART, ...NON_DEFAULT])).toContain('0 chart(s) failed');
+  });
+
+  it('default values: ClusterRole, one replica with leader election, hardened pod, probes, no credentials', async () => {
+    const all = await template('ops');
+    expect(all.map((d) => d.kind).sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Deployment',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceAccount',
+    ]);
+    const { replicas, pod, container } = deploymentOf(all);
+    expect(replicas).toBe(1);
+    expect(container.args).toContain('--leader-election=true');
+    expect(container.args.some((a) => a.startsWith('--namespace'))).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(container.env.map((e) => e.name)).toEqual(['POD_NAMESPACE']);
+    // The Lease Role is in the release namespace, limited to the Lease's name except for create.
+    const lease = all.find((d) => d.kind === 'Role')!;
+    expect(lease.metadata.namespace).toBe('ops');
+    expect(lease.rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['clever-addon-operator'],
+        verbs: ['get', 'update'],
+      },
+    ]);
+  });
+
+  it('no wildcard anywhere in RBAC, and credentials never in a ConfigMap', async () => {
+    for (const all of [await template('ops'), await template('ops', ...NON_DEFAULT)]) {
+      for (const d of all.filter((x) => x.rules)) {
+        for (const r of d.rules!) {
+          expect(
+            [...r.apiGroups, ...r.resources, ...r.verbs].filter((x) => x.includes('*')),
+            d.metadata.name,
+          ).toEqual([]);
+        }
+      }
+      for (const cm of all.filter((d) => d.kind === 'ConfigMap')) {
+        expect(Object.keys(cm.data ?? {})).toEqual(['clever-addon-operator.json']);
+      }
+    }
+    const created = await template('ops', '--set', 'credentials.create=true', '--set', 'credentials.token=t0k');
+    const secret = created.find((d) => d.kind === 'Secret')! as Doc & { stringData: Record<string, string> };
+    expect(secret.stringData).toEqual({ token: 't0k' });
+  });
+
+  it('non-default values: a Role per watched namespace, 2 replicas, ServiceMonitor, alerts, dashboard, existing Secret', async () => {
+    const all = await template('ops', ...NON_DEFAULT);
+    expect(all.find((d) => d.kind === 'ClusterRole')).toBeUndefined();
+    const roles = all.filter((d) => d.kind === 'Role' && !d.metadata.name.endsWith('leader-election'));
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['team-a', 'team-b']);
+    expect(
+      all
+        .filter((d) => d.kind === 'RoleBinding')
+        .map((r) => r.metadata.namespace)
+        .sort(),
+    ).toEqual(['ops', 'team-a', 'team-b']);
+    const { replicas, container } = deploymentOf(all);
+    expect(replicas).toBe(2);
+    expect(container.args).toEqual(expect.arrayContaining(['--leader-election=true', '--namespace=team-a,team-b']));
+    expect(container.args).toContain('--log-level=debug');
+    const fromSecret = container.env.filter((e) => e.valueFrom?.secretKeyRef?.name === 'clever-creds');
+    expect(fromSecret.map((e) => `${e.name}<-${e.valueFrom!.secretKeyRef!.key}`).sort()).toEqual([
+      'CLEVER_OPERATOR_API_API_TOKEN<-apiToken',
+      'CLEVER_OPERATOR_API_CONSUMER_KEY<-consumerKey',
+      'CLEVER_OPERATOR_API_CONSUMER_SECRET<-consumerSecret',
+      'CLEVER_OPERATOR_API_ORGANISATION<-organisation',
+      'CLEVER_OPERATOR_API_SECRET<-secret',
+      'CLEVER_OPERATOR_API_TOKEN<-token',
+    ]);
+    const monitor = all.find((d) => d.kind === 'ServiceMonitor')!;
+    expect(monitor.spec).toMatchObject({ endpoints: [{ port: 'metrics', path: '/metrics' }] });
+    const service = all.find((d) => d.kind === 'Service')!;
+    for (const [k, v] of Object.entries(
+      (monitor.spec!.selector as { matchLabels: Record<string, string> }).matchLabels,
+    ))
+      expect(service.metadata.labels![k], k).toBe(v);
+    const rules = JSON.stringify(all.find((d) => d.kind === 'PrometheusRule')!.spec);
+    expect(rules).toContain('clever_addons');
+    const dashboard = all.find((d) => d.kind === 'ConfigMap')!;
+    expect(JSON.parse(dashboard.data!['clever-addon-operator.json']!)).toMatchObject({ uid: 'clever-addon-operator' });
+    expect(all.find((d) => d.kind === 'PodDisruptionBudget')!.spec).toMatchObject({ minAvailable: 1 });
+    expect(all.find((d) => d.kind === 'NetworkPolicy')).toBeDefined();
+  });
+
+  it('bad values fail at install: schema violations and replicas > 1 without leader election', async () => {
+    expect(await helmFails(['template', 'x', CHART, '--set', 'replicaCnt=2'])).toContain("'replicaCnt' not allowed");
+    expect(await helmFails(['template', 'x', CHART, '--set', 'log.level=verbose'])).toContain('/log/level');
+    expect(await helmFails(['template', 'x', CHART, '--set', 'replicaCount=-1'])).toContain('/replicaCount');
+    expect(
+      await helmFails(['template', 'x', CHART, '--set', 'replicaCount=2', '--set', 'leaderElection.enabled=false']),
+    ).toContain('needs leaderElection.enabled=true');
+  });
+
+  it('rendered non-default manifests are accepted by the real API server (server-side apply in a fresh namespace)', async () => {
+    const namespace = await createTestNamespace(adminKubeConfig(), 'helm');
+    const rendered = await helm([
+      'template',
+      'rendered',
+      CHART,
+      '--namespace',
+      namespace,
+      '--set',
+      `watchNamespaces={${namespace}}`,
+      '--set',
+      'replicaCount=2',
+      '--set',
+      'credentials.create=true',
+      '--set',
+      'credentials.token=fake',
+      '--set',
+      'podDisruptionBudget.enabled=true',
+      '--set',
+      'networkPolicy.enabled=true',
+      '--set',
+      'metrics.grafanaDashboard.enabled=true',
+    ]);
+    const out = await kubectl(['apply', '--server-side', '-f', '-'], rendered);
+    expect(out).toContain('deployment.apps/rendered-clever-addon-operator serverside-applied');
+    const kinds = await kubectl([
+      '-n',
+      namespace,
+      'get',
+      'deploy,sa,role,rolebinding,secret,svc,pdb,netpol,cm',
+      '-o',
+      'name',
+    ]);
+    for (const want of [
+      'deployment.apps/rendered-clever-addon-operator',
+      'serviceaccount/rendered-clever-addon-operator',
+      'role.rbac.authorization.k8s.io/rendered-clever-addon-operator',
+      'role.rbac.authorization.k8s.io/rendered-clever-addon-operator-leader-election',
+      'secret/rendered-clever-addon-operator-credentials',
+      'service/rendered-clever-addon-operator-metrics',
+      'poddisruptionbudget.policy/rendered-clever-addon-operator',
+      'networkpolicy.networking.k8s.io/rendered-clever-addon-operator',
+      'configmap/rendered-clever-addon-operator-dashboard',
+    ]) {
+      expect(kinds).toContain(want);
+    }
+  });
+
+  it('kubectl apply -f deployments/ installs everything on the real API server', async () => {
+    const names = readdirSync(join(root, 'deployments'));
+    expect(names).toEqual(['00-namespace.yaml', '10-crds.yaml', '20-operator.yaml']);
+    expect(DEPLOYMENT_VALUES).toContain('credentials.existingSecret=clever-addon-operator-credentials');
+    await kubectl(['apply', '-f', join(root, 'deployments')]);
+    const got = await kubectl(['-n', NAMESPACE, 'get', 'deploy,sa,role,rolebinding,svc', '-o', 'name']);
+    expect(got).toContain('deployment.apps/clever-addon-operator');
+    expect(got).toContain('serviceaccount/clever-addon-operator');
+    expect(await kubectl(['get', 'clusterrole,clusterrolebinding', '-o', 'name'])).toContain(
+      'clusterrole.rbac.authorization.k8s.io/clever-addon-operator',
+    );
+    expect(await kubectl(['get', 'crd', 'postgresqls.api.clever-cloud.com', '-o', 'name'])).toContain('postgresqls');
+  });
+});
