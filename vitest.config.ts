@@ -16,13 +16,25 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          // The short chaos variant runs here too; the long runs have a project of their own.
+          include: ['test/integration/**/*.test.ts', 'test/chaos/short.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // Two cores: the control plane needs one of them.
           maxWorkers: 2,
+        },
+      },
+      {
+        // `npm run test:chaos`: long seeded chaos runs, each on a control plane of its own; one at a time.
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/chaos.test.ts'],
+          environment: 'node',
+          testTimeout: 1_800_000,
+          hookTimeout: 120_000,
+          maxWorkers: 1,
         },
       },
     ],

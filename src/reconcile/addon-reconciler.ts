@@ -11,6 +11,7 @@
 //   9. bind: render the connection Secret and server-side apply it
 //  10. status, then requeue for drift with jitter
 import {
+  ForbiddenError,
   NotFoundError,
   OutcomeUnknownError,
   RetryableError,
@@ -853,7 +854,12 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         this.warnOnce('CredentialsProblem', err.reason, err.message);
         result = { requeue: true };
       } else if (err instanceof UnauthorizedError) {
-        const message = `Clever Cloud refused the credentials from ${this.session?.source ?? 'the configuration'}: ${err.message}`;
+        const from = `the credentials from ${this.session?.source ?? 'the configuration'}`;
+        // A 403 on an owner the spec names is a spec problem as much as a credentials one: say which field.
+        const message =
+          err instanceof ForbiddenError && this.spec?.organisation
+            ? `spec.organisation: ${from} have no access to ${this.spec.organisation}: ${err.message}`
+            : `Clever Cloud refused ${from}: ${err.message}`;
         this.condition('Synced', { status: 'False', reason: 'Unauthorized', message });
         this.warnOnce('CredentialsProblem', 'Unauthorized', message);
         result = { requeue: true };

@@ -1,0 +1,116 @@
+// Processes for chaos runs and benchmarks, without vitest (benchmarks run as a plain script): the operator as a child
+// process that can be SIGKILLed, kubectl against a given kubeconfig, and a kubeconfig pointing at a proxy.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { defaultBinDir } from '../../src/controlplane/local-plane.ts';
+import { DEV_OAUTH_SECRET, DEV_OAUTH_TOKEN, DEV_ORG_ID } from '../../src/simulator/index.ts';
+
+const run = promisify(execFile);
+export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+
+export async function kubectlWith(kubeconfigPath: string, args: string[]): Promise<string> {
+  const { stdout } = await run(join(defaultBinDir(), 'kubectl'), ['--kubeconfig', kubeconfigPath, ...args], {
+    cwd: REPO_ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+export async function installCrdsWith(kubeconfigPath: string): Promise<void> {
+  await kubectlWith(kubeconfigPath, ['apply', '--server-side', '--force-conflicts', '-f', 'crds/']);
+  await kubectlWith(kubeconfigPath, ['wait', '--for=condition=Established', '--timeout=60s', '-f', 'crds/']);
+}
+
+/** A copy of a kubeconfig whose server is replaced (same certificates: the proxy passes TLS through). */
+export function kubeconfigVia(kubeconfigPath: string, server: string): string {
+  const config = JSON.parse(readFileSync(kubeconfigPath, 'utf8')) as { clusters: { cluster: { server: string } }[] };
+  for (const c of config.clusters) c.cluster.server = server;
+  const path = join(mkdtempSync(join(tmpdir(), 'chaos-kubeconfig-')), 'kubeconfig');
+  writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
+  return path;
+}
+
+export interface OperatorProcess {
+  child: ChildProcess;
+  name: string;
+  output(): string;
+  exited: Promise<void>;
+  /** SIGKILL (no graceful shutdown, the lease is not released). */
+  kill(): Promise<void>;
+  /** SIGTERM: graceful, releases the lease. */
+  terminate(): Promise<void>;
+}
+
+export function spawnOperatorProcess(args: {
+  name: string;
+  kubeconfigPath: string;
+  simUrl: string;
+  bridgeUrl: string;
+  namespace: string;
+  extraArgs?: string[];
+  logLevel?: string;
+}): OperatorProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'chaos-operator-'));
+  const config = join(dir, 'config.toml');
+  writeFileSync(
+    config,
+    [
+      '[api]',
+      `token = "${DEV_OAUTH_TOKEN}"`,
+      `secret = "${DEV_OAUTH_SECRET}"`,
+      `organisation = "${DEV_ORG_ID}"`,
+      `endpoint = "${args.simUrl}"`,
+      `bridge-endpoint = "${args.bridgeUrl}"`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      'src/cli.ts',
+      'run',
+      '--kubeconfig',
+      args.kubeconfigPath,
+      '--config',
+      config,
+      '--namespace',
+      args.namespace,
+      '--metrics-address',
+      '127.0.0.1:0',
+      '--health-address',
+      '127.0.0.1:0',
+      '--log-format',
+      'json',
+      '--log-level',
+      args.logLevel ?? 'debug',
+      ...(args.extraArgs ?? []),
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CLEVER_OPERATOR_API_TOKEN: '' } },
+  );
+  const chunks: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => chunks.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => chunks.push(d.toString()));
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await exited;
+  };
+  return {
+    child,
+    name: args.name,
+    output: () => chunks.join(''),
+    exited,
+    kill: () => signal('SIGKILL'),
+    async terminate() {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 35_000);
+      await signal('SIGTERM');
+      clearTimeout(timer);
+    },
+  };
+}
