@@ -355,6 +355,8 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
           for (const k of ['addon', 'addonId', 'realId', 'plan', 'version', 'migration'] as const)
             delete this.status[k];
           this.condition('Ready', { status: 'False', reason: 'AddonDeleted', message });
+          // The status written right after the new create must not still say Ready.
+          this.phase('Provisioning');
         }
       }
       const adopt = this.res.metadata?.annotations?.[ANNOTATIONS.addonId];
@@ -688,7 +690,10 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       }
       if (!live || !sameSecret(live, desired, hash)) {
         await applyObject(deps.kube, desired, FIELD_MANAGER, { force: true });
-        if (live && this.status.secretHash && this.status.secretHash !== hash) {
+        // What the Secret held before: our last recorded hash, or (when the cached status predates it, e.g. a pass
+        // queued by our own first apply) the live content, so a rotation right after creation is still reported.
+        const previousHash = this.status.secretHash ?? dataHash(live?.data);
+        if (live && previousHash !== hash) {
           deps.events.emit(this.res, 'Normal', 'SecretUpdated', `Secret ${name} updated with new connection details`);
         }
       }

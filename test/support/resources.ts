@@ -91,14 +91,21 @@ export function namespaceApi(kc: k8s.KubeConfig, namespace: string) {
       what: string,
       timeoutMs = 20_000,
     ): Promise<Resource> {
-      return eventually(
-        async () => {
-          const r = await api.get(kind, name);
-          return r && check(r) ? r : undefined;
-        },
-        timeoutMs,
-        `${kind.kind} ${name}: ${what}`,
-      );
+      let last: Resource | undefined;
+      try {
+        return await eventually(
+          async () => {
+            last = await api.get(kind, name);
+            return last && check(last) ? last : undefined;
+          },
+          timeoutMs,
+          `${kind.kind} ${name}: ${what}`,
+        );
+      } catch (err) {
+        // Say what the resource looked like at the end: a timeout alone does not tell which step failed.
+        const seen = JSON.stringify({ generation: last?.metadata?.generation, status: last?.status });
+        throw new Error(`${(err as Error).message}; last seen: ${seen}`, { cause: err });
+      }
     },
     waitReady(kind: KindRef, name: string, timeoutMs = 20_000): Promise<Resource> {
       return api.waitFor(
