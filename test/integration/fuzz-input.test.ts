@@ -326,6 +326,16 @@ describe('bad input (seeded fuzzing)', () => {
     expect(op.sim.addons()).toEqual([]);
   }, 120_000);
 
+  // Regression (found by this fuzzing): a 403 on an owner named by the spec was reported as a bare credentials
+  // problem; it must name spec.organisation.
+  it('names spec.organisation when the credentials cannot reach the organisation it names', async () => {
+    const other = 'orga_00000000-0000-4000-8000-0000000000b2';
+    await api.create({ kind: 'Redis', plural: 'redis' }, 'foreign-owner', { organisation: other });
+    const r = await api.waitSyncedFalse({ kind: 'Redis', plural: 'redis' }, 'foreign-owner', 'Unauthorized');
+    expect(condition(r, 'Synced')?.message).toMatch(new RegExp(`^spec\\.organisation: .* no access to ${other}`));
+    expect(writeCalls(op.sim.requests())).toEqual([]);
+  });
+
   it('stays healthy: probes ready, nothing stuck, and a valid resource still becomes Ready', async () => {
     expect(op.manager.ready()).toBe(true);
     expect(op.manager.oldestInFlightMs()).toBeLessThan(30_000);
