@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleverClient, findPlan, type Addon } from '../../src/clever/index.ts';
-import { DEV_OAUTH_SECRET, DEV_OAUTH_TOKEN, DEV_ORG_ID } from '../../src/simulator/index.ts';
+import { DEV_OAUTH_SECRET, DEV_OAUTH_TOKEN, DEV_ORG_ID, DEV_USER_ID } from '../../src/simulator/index.ts';
 import { adminKubeConfig, createTestNamespace, eventually } from '../support/kube.ts';
 import { startOperator, type OperatorHarness } from '../support/operator.ts';
 import {
@@ -48,6 +48,16 @@ describe('reconcile scenarios: adoption, pause, bad input', () => {
   }
 
   const creates = () => op.sim.requests().filter((r) => r.route === CREATE_ROUTE);
+
+  it('uses the global configuration when neither credentialsRef nor a namespace Secret is there', async () => {
+    await ns.create(POSTGRESQL, 'global-creds', { instance: { plan: 'xxs_sml' } });
+    const res = await ns.waitReady(POSTGRESQL, 'global-creds');
+    expect(res.status?.organisation).toBe(DEV_ORG_ID);
+    expect(op.sim.addons().find((a) => a.id === res.status?.addonId)?.ownerId).toBe(DEV_ORG_ID);
+    const created = creates();
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({ host: 'api', principal: DEV_USER_ID, status: 200 });
+  });
 
   describe('adoption', () => {
     const adoptable = [

@@ -2,6 +2,7 @@
 // assert on what the operator wrote to the API server.
 import * as k8s from '@kubernetes/client-node';
 import { getObject } from '../../src/kube/objects.ts';
+import type { KubeObject } from '../../src/kube/types.ts';
 import type { AddonStatus, Condition } from '../../src/model/status.ts';
 import type { SecretObject } from '../../src/reconcile/secret.ts';
 import type { RequestLogEntry } from '../../src/simulator/index.ts';
@@ -9,7 +10,7 @@ import { eventually } from './kube.ts';
 
 export const GROUP = 'api.clever-cloud.com';
 
-export interface Resource extends k8s.KubernetesObject {
+export interface Resource extends KubeObject {
   spec: Record<string, unknown>;
   status?: AddonStatus;
 }
