@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import { connectionUrl, need } from '../src/model/env.ts';
 import { defineProvider } from '../src/model/provider.ts';
-import { addonSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
+import { backupSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
 
-const spec = addonSpec(
+const spec = backupSpec(
   { instance: instanceField('par'), options: databaseOptionsField() },
   'A MongoDB database managed by Clever Cloud.',
 );
@@ -36,6 +36,11 @@ export default defineProvider<z.output<typeof spec>>({
       serviceBinding: { type: 'mongodb', host, port, username, password, database, uri: url },
       consumer: { DATABASE_URL: url, MONGODB_URI: url },
     };
+  },
+  backup: {
+    dump: 'mongodump --uri="${MONGODB_URI:-$MONGODB_ADDON_URI}" --archive --gzip',
+    restore: 'mongorestore --uri="${MONGODB_URI:-$MONGODB_ADDON_URI}" --archive --gzip --drop',
+    extension: 'archive.gz',
   },
   printerColumns: [{ name: 'Version', type: 'string', jsonPath: '.status.version', priority: 1 }],
 });

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import { connectionUrl, need } from '../src/model/env.ts';
 import { defineProvider } from '../src/model/provider.ts';
-import { addonSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
+import { backupSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
 
-const spec = addonSpec(
+const spec = backupSpec(
   { instance: instanceField('par'), options: databaseOptionsField() },
   'A MySQL database managed by Clever Cloud.',
 );
@@ -37,6 +37,18 @@ export default defineProvider<z.output<typeof spec>>({
       // The form Prisma, Sequelize, TypeORM and mysql2 accept; TLS is negotiated by the client's own settings.
       consumer: { DATABASE_URL: url },
     };
+  },
+  backup: {
+    // MariaDB and MySQL client options only (the tools image ships mariadb-client); the password via MYSQL_PWD,
+    // never on the command line.
+    dump:
+      'MYSQL_PWD="${MYSQL_ADDON_PASSWORD:-$password}" mysqldump --host="${MYSQL_ADDON_HOST:-$host}" ' +
+      '--port="${MYSQL_ADDON_PORT:-$port}" --user="${MYSQL_ADDON_USER:-$username}" --single-transaction --quick ' +
+      '--routines --triggers --no-tablespaces "${MYSQL_ADDON_DB:-$database}" | gzip -c',
+    restore:
+      'gunzip -c | MYSQL_PWD="${MYSQL_ADDON_PASSWORD:-$password}" mysql --host="${MYSQL_ADDON_HOST:-$host}" ' +
+      '--port="${MYSQL_ADDON_PORT:-$port}" --user="${MYSQL_ADDON_USER:-$username}" "${MYSQL_ADDON_DB:-$database}"',
+    extension: 'sql.gz',
   },
   printerColumns: [{ name: 'Version', type: 'string', jsonPath: '.status.version', priority: 1 }],
 });

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import { connectionUrl, need } from '../src/model/env.ts';
 import { defineProvider } from '../src/model/provider.ts';
-import { addonSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
+import { backupSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
 
-const spec = addonSpec(
+const spec = backupSpec(
   { instance: instanceField('par'), options: databaseOptionsField() },
   'A PostgreSQL database managed by Clever Cloud.',
 );
@@ -37,6 +37,14 @@ export default defineProvider<z.output<typeof spec>>({
       // libpq form with TLS required: Paperclip (postgres.js) and pg_dump both read it.
       consumer: { DATABASE_URL: `${url}?sslmode=require` },
     };
+  },
+  backup: {
+    // Custom format: compressed, and pg_restore can --clean what it restores. One transaction: all or nothing.
+    dump: 'pg_dump --format=custom --no-owner --no-privileges --dbname="${DATABASE_URL:-$POSTGRESQL_ADDON_URI}"',
+    restore:
+      'pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction ' +
+      '--dbname="${DATABASE_URL:-$POSTGRESQL_ADDON_URI}"',
+    extension: 'dump',
   },
   printerColumns: [{ name: 'Version', type: 'string', jsonPath: '.status.version', priority: 1 }],
 });

@@ -307,3 +307,173 @@ export function applicationOptions(options: { accessDomain?: string | undefined;
   if (options.routesDomain) out['routes-domain'] = options.routesDomain;
   return out;
 }
+
+// Off-platform backups (spec.backup, spec.restoreFrom) for kinds whose provider declares dump/restore tools.
+
+const localName = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(DNS_SUBDOMAIN)
+    .meta({ description: `Name of ${what}, in this namespace.` });
+
+const s3BucketName = z
+  .string()
+  .min(3)
+  .max(63)
+  .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/)
+  .meta({ description: 'S3 bucket name.' });
+
+export const backupTargetField = z
+  .object({
+    cellarRef: z
+      .object({
+        name: localName('a Cellar resource'),
+        bucket: s3BucketName,
+      })
+      .optional()
+      .meta({
+        description:
+          'A Cellar resource of this namespace: the endpoint and keys come from its connection Secret ' +
+          '(status.binding.name, default <cellar>-secrets, consumer keys AWS_*).',
+      }),
+    s3: z
+      .object({
+        endpoint: z
+          .string()
+          .min(1)
+          .max(512)
+          .regex(/^https?:\/\/[^\s]+$/)
+          .meta({ description: 'S3 endpoint URL, e.g. https://s3.fr-par.scw.cloud.' }),
+        bucket: s3BucketName,
+        region: z
+          .string()
+          .min(1)
+          .max(64)
+          .optional()
+          .meta({ description: 'S3 region. Default: us-east-1 (what most S3-compatible stores accept).' }),
+        credentialsSecretRef: z.object({ name: localName('a Secret') }).meta({
+          description: 'A Secret of this namespace with the keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
+        }),
+      })
+      .optional()
+      .meta({ description: 'Any S3-compatible store, with credentials from a Secret of this namespace.' }),
+  })
+  .meta({
+    description: 'Where dumps are stored: exactly one of cellarRef or s3.',
+    ...cel({ rule: 'has(self.cellarRef) != has(self.s3)', message: 'set exactly one of cellarRef or s3' }),
+  });
+
+export const CRON_FIELDS = /^[0-9A-Za-z*/,?-]+( +[0-9A-Za-z*/,?-]+){4}$/;
+export const RETENTION = /^[1-9][0-9]{0,4}[hdw]$/;
+
+export const backupField = z
+  .object({
+    schedule: z
+      .string()
+      .min(9)
+      .max(128)
+      .regex(CRON_FIELDS)
+      .meta({
+        description:
+          'When to dump, as a five-field cron expression in UTC (minute hour day-of-month month day-of-week), ' +
+          'e.g. "17 3 * * *". Macros (@daily) and CRON_TZ are not accepted: the schedule is always UTC.',
+      }),
+    retention: z
+      .string()
+      .max(8)
+      .regex(RETENTION)
+      .default('30d')
+      .meta({
+        description:
+          'How long dumps are kept, as a number and a unit h (hours), d (days) or w (weeks), e.g. 30d, 12h. ' +
+          'Older dumps under the prefix are deleted after each successful backup; the newest is always kept.',
+      }),
+    target: backupTargetField,
+    prefix: z
+      .string()
+      .max(256)
+      .regex(/^[A-Za-z0-9._/-]*$/)
+      .optional()
+      .meta({
+        description:
+          'Object key prefix. Default: <namespace>/<name>/. Keys are <prefix><UTC time, e.g. 20250131T031700Z>.<ext>.',
+      }),
+    suspend: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Stop scheduling new backups (the CronJob is kept, with suspend: true).' }),
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .meta({
+        description:
+          'Image running the dump: needs sh, the database client tools and the aws CLI. Default: the operator ' +
+          'backup image (docker/backup-tools).',
+      }),
+  })
+  .optional()
+  .meta({
+    description:
+      'Off-platform backups: a CronJob the operator owns dumps the database to an S3 bucket on a schedule, ' +
+      'with retention. Clever Cloud keeps its own backups as well (see status.platformBackups). Removing this ' +
+      'field removes the CronJob (stored dumps are kept).',
+  });
+
+export const restoreFromField = z
+  .object({
+    key: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .meta({ description: 'Object key of the dump to restore, e.g. team/app-db/20250131T031700Z.dump.' }),
+    latestOf: z
+      .object({
+        name: localName('the resource whose backups to restore from'),
+        prefix: z
+          .string()
+          .max(256)
+          .regex(/^[A-Za-z0-9._/-]*$/)
+          .optional()
+          .meta({ description: "That resource's backup prefix. Default: <namespace>/<name>/." }),
+      })
+      .optional()
+      .meta({ description: 'Restore the newest dump under the backup prefix of another resource.' }),
+    target: backupTargetField
+      .optional()
+      .meta({ description: 'Where the dump is. Default: spec.backup.target of this resource.' }),
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .meta({ description: 'Image running the restore. Default: spec.backup.image, else the operator backup image.' }),
+  })
+  .optional()
+  .meta({
+    description:
+      'Load a dump into the new add-on before it is reported Ready (Ready=False reason Restoring meanwhile). ' +
+      'Runs once, as a Job; the result is recorded in status.restore. Can only be set when the resource is created.',
+    ...cel({ rule: 'has(self.key) != has(self.latestOf)', message: 'set exactly one of key or latestOf' }),
+  });
+
+/** The spec of kinds with backups: the common fields, the kind's own, backup and restoreFrom. */
+export function backupSpec<T extends z.ZodRawShape>(shape: T, description: string) {
+  return z.object({ ...commonSpecShape, ...shape, backup: backupField, restoreFrom: restoreFromField }).meta({
+    description,
+    ...cel(
+      {
+        rule: '!has(self.restoreFrom) || has(oldSelf.restoreFrom)',
+        message: 'restoreFrom can only be set when the resource is created',
+      },
+      {
+        rule: '!has(self.restoreFrom) || has(self.restoreFrom.target) || has(self.backup)',
+        message: 'restoreFrom needs a target, or spec.backup.target to read from',
+      },
+    ),
+  });
+}

@@ -5,7 +5,7 @@
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
-  type: 'Ready' | 'Synced';
+  type: 'Ready' | 'Synced' | 'BackupHealthy';
   status: ConditionStatus;
   reason: string;
   message: string;
@@ -14,6 +14,34 @@ export interface Condition {
 }
 
 export type Phase = 'Pending' | 'Provisioning' | 'Ready' | 'Updating' | 'Deleting' | 'Failed' | 'Paused';
+
+/** spec.backup as observed: from the CronJob status and our Jobs (never from pods or the bucket). */
+export interface BackupStatus {
+  cronJobName?: string;
+  lastScheduleTime?: string;
+  lastSuccessfulTime?: string;
+  lastSuccessfulKey?: string;
+  lastFailedTime?: string;
+  lastRetentionSweepTime?: string;
+  /** Why the CronJob cannot be written yet (a missing Cellar or Secret). */
+  targetProblem?: string;
+}
+
+/** spec.restoreFrom: done once; Succeeded is final. */
+export interface RestoreStatus {
+  source: string;
+  jobName: string;
+  phase: 'Running' | 'Succeeded' | 'Failed';
+  startTime?: string;
+  completionTime?: string;
+}
+
+/** Clever Cloud's own backups of the add-on (GET /v2/backups), refreshed at most every drift interval. */
+export interface PlatformBackupsStatus {
+  count: number;
+  latest?: { id: string; status: string; createdAt: string };
+  checkedAt: string;
+}
 
 export interface AddonStatus {
   observedGeneration?: number;
@@ -34,6 +62,9 @@ export interface AddonStatus {
   migration?: { id: string; status: string; targetPlanId?: string; targetVersion?: string; startedAt?: string };
   /** Object-storage kinds (Cellar): the managed buckets (see src/reconcile/buckets.ts). */
   buckets?: { name: string; state: 'Ready' | 'Unavailable' | 'NotEmpty' | 'Deleting'; message?: string }[];
+  backup?: BackupStatus;
+  restore?: RestoreStatus;
+  platformBackups?: PlatformBackupsStatus;
   conditions?: Condition[];
 }
 
@@ -44,7 +75,9 @@ const conditionSchema = {
   description: 'A condition of the resource.',
   required: ['type', 'status', 'lastTransitionTime'],
   properties: {
-    type: str('Ready (the add-on is usable) or Synced (the last reconcile succeeded).'),
+    type: str(
+      'Ready (the add-on is usable), Synced (the last reconcile succeeded) or BackupHealthy (spec.backup runs).',
+    ),
     status: { type: 'string', enum: ['True', 'False', 'Unknown'], description: 'True, False or Unknown.' },
     reason: str('A CamelCase reason, e.g. Available, Creating, InvalidPlan, ReconcileError.'),
     message: str('A human readable explanation (never contains credentials).'),
@@ -118,9 +151,58 @@ export const statusSchema = {
         startedAt: { type: 'string', format: 'date-time', description: 'When the migration was requested.' },
       },
     },
+    backup: {
+      type: 'object',
+      description: 'Off-platform backups (spec.backup), as observed from the CronJob and its Jobs.',
+      properties: {
+        cronJobName: str('Name of the backup CronJob in this namespace.'),
+        lastScheduleTime: { type: 'string', format: 'date-time', description: 'When a backup last started.' },
+        lastSuccessfulTime: { type: 'string', format: 'date-time', description: 'When a backup last succeeded.' },
+        lastSuccessfulKey: str('Object key of the last successful backup.'),
+        lastFailedTime: { type: 'string', format: 'date-time', description: 'When a backup last failed.' },
+        lastRetentionSweepTime: {
+          type: 'string',
+          format: 'date-time',
+          description: 'When dumps beyond spec.backup.retention were last deleted.',
+        },
+        targetProblem: str('Why the CronJob cannot be written (the target Cellar or Secret is missing).'),
+      },
+    },
+    restore: {
+      type: 'object',
+      description: 'The one-off restore of spec.restoreFrom.',
+      properties: {
+        source: str('What is restored: an object key, or the newest dump under a prefix.'),
+        jobName: str('Name of the restore Job in this namespace.'),
+        phase: {
+          type: 'string',
+          enum: ['Running', 'Succeeded', 'Failed'],
+          description: 'Running, Succeeded or Failed.',
+        },
+        startTime: { type: 'string', format: 'date-time', description: 'When the restore Job started.' },
+        completionTime: { type: 'string', format: 'date-time', description: 'When the restore Job finished.' },
+      },
+    },
+    platformBackups: {
+      type: 'object',
+      description: "Clever Cloud's own backups of the add-on, refreshed at most every drift interval.",
+      properties: {
+        count: { type: 'integer', description: 'How many backups Clever Cloud keeps.' },
+        latest: {
+          type: 'object',
+          description: 'The newest platform backup.',
+          properties: {
+            id: str('Backup id.'),
+            status: str('Backup status as Clever Cloud reports it.'),
+            createdAt: { type: 'string', format: 'date-time', description: 'When it was taken.' },
+          },
+        },
+        checkedAt: { type: 'string', format: 'date-time', description: 'When the list was read.' },
+      },
+    },
     conditions: {
       type: 'array',
-      description: 'Ready and Synced conditions.',
+      description: 'Ready, Synced and (with spec.backup) BackupHealthy conditions.',
       items: conditionSchema,
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
