@@ -7,6 +7,7 @@ import { providers } from '../../providers/index.ts';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.ts';
 import { kubectl } from '../support/kubectl.ts';
 import { ensureCrds } from '../support/operator.ts';
+import { ensurePaperclipCrd } from '../support/paperclip.ts';
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -22,6 +23,7 @@ describe('examples', () => {
   let namespace = '';
   beforeAll(async () => {
     await ensureCrds();
+    await ensurePaperclipCrd(); // examples/paperclip has a Paperclip Instance
     namespace = await createTestNamespace(adminKubeConfig(), 'examples');
   });
 
