@@ -84,10 +84,11 @@ or per watched namespace by a Role.
 # Secrets: the operator watches only Secrets labelled app.kubernetes.io/managed-by=clever-addon-operator, but RBAC
 # cannot restrict list/watch by label, so list/watch cover every Secret of the namespace. get reads credentials
 # Secrets (spec.credentialsRef, the namespace's clever-kubernetes-operator Secret); patch is server-side apply of
-# connection Secrets (which also creates them); delete removes a connection Secret with its resource.
+# connection Secrets, and an apply that creates the Secret is authorized as create too; delete removes a
+# connection Secret with its resource.
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [get, list, watch, patch, delete]
+  verbs: [get, list, watch, create, patch, delete]
 # Events on the resources (create; patch bumps the count of a repeated one).
 - apiGroups: [""]
   resources: [events]

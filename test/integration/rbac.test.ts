@@ -1,0 +1,309 @@
+// The chart's RBAC is sufficient and minimal. The chart's ServiceAccount, Roles and RoleBindings (watchNamespaces =
+// one namespace) are applied to the real API server; the operator runs with a token of that ServiceAccount (from the
+// TokenRequest API) through a full create -> Ready -> rollout -> delete cycle on the simulator. Sufficient: the cycle
+// completes and the API server refused nothing. Minimal: every API call the operator made is recorded, and each
+// (resource, verb) the chart grants was used, but for the exceptions listed with their reason; the granted set also
+// equals the list below, derived from the code, so a new verb in the code fails here until the chart grants it.
+import * as k8s from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultBinDir } from '../../src/controlplane/local-plane.ts';
+import { applyObject } from '../../src/kube/apply.ts';
+import { KubeClient } from '../../src/kube/client.ts';
+import { getObject } from '../../src/kube/objects.ts';
+import type { KubeObject } from '../../src/kube/types.ts';
+import { CHART } from '../../tools/manifests.ts';
+import { adminKubeConfig, createTestNamespace, eventually } from '../support/kube.ts';
+import { ensureCrds, startOperator, type OperatorHarness } from '../support/operator.ts';
+
+const run = promisify(execFile);
+const SA = 'clever-addon-operator';
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/** What the code does, per resource (src/kube, src/reconcile, src/operator/manager.ts). */
+const EXPECTED = [
+  'api.clever-cloud.com/<kinds>/finalizers: update',
+  'api.clever-cloud.com/<kinds>/status: patch',
+  'api.clever-cloud.com/<kinds>: get list patch watch',
+  'apps/daemonsets: get patch',
+  'apps/deployments: get patch',
+  'apps/statefulsets: get patch',
+  'coordination.k8s.io/leases: create get update',
+  'core/events: create patch',
+  'core/secrets: create delete get list patch watch',
+  'paperclip.inc/instances: get patch',
+];
+
+/** Granted but not exercised by this cycle, and why. */
+const NOT_EXERCISED: Record<string, string> = {
+  'api.clever-cloud.com/<kinds> get':
+    'reads come from the informer cache; a direct get happens only when a write hits NotFound, to tell a resource ' +
+    'deleted mid-reconcile from a real error (fail() in src/reconcile/addon-reconciler.ts)',
+  'api.clever-cloud.com/<kinds>/finalizers update':
+    'needed only where the OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift): the ' +
+    "connection Secret's ownerReference sets blockOwnerDeletion; this API server does not enable that plugin",
+  'core/events patch': 'bumps the count of a repeated event; a clean cycle repeats none',
+  'core/secrets create':
+    'used as a PATCH: the API server authorizes a server-side apply that creates the connection Secret as create ' +
+    '(without this rule: 403 "cannot create resource secrets", which this test caught)',
+  'apps/statefulsets get': 'same code path as deployments (src/reconcile/rollout.ts), exercised with a Deployment',
+  'apps/statefulsets patch': 'same code path as deployments',
+  'apps/daemonsets get': 'same code path as deployments',
+  'apps/daemonsets patch': 'same code path as deployments',
+  'paperclip.inc/instances get': 'same code path as deployments; the Paperclip CRD is not installed here',
+  'paperclip.inc/instances patch': 'same code path as deployments',
+};
+
+const kindsPlurals = new Set<string>();
+
+/** Collapses the 15 add-on plurals into `<kinds>` (the chart grants the same to all). */
+function resourceKey(group: string, resource: string): string {
+  const [plural, sub] = resource.split('/');
+  const name = kindsPlurals.has(plural!) ? `<kinds>${sub ? `/${sub}` : ''}` : resource;
+  return `${group === '' ? 'core' : group}/${name}`;
+}
+
+function granted(rules: Rule[]): string[] {
+  const verbs = new Map<string, Set<string>>();
+  for (const r of rules)
+    for (const g of r.apiGroups)
+      for (const res of r.resources) {
+        const key = resourceKey(g, res);
+        const set = verbs.get(key) ?? new Set<string>();
+        for (const v of r.verbs) set.add(v);
+        verbs.set(key, set);
+      }
+  return [...verbs].map(([k, v]) => `${k}: ${[...v].sort().join(' ')}`).sort();
+}
+
+/** `GET /apis/g/v/namespaces/ns/plural/name/sub?watch=true` -> `g/plural/sub watch`; discovery -> undefined. */
+function callKey(method: string, path: string, watch: boolean): string | undefined {
+  const parts = path.split('?')[0]!.split('/').filter(Boolean);
+  const group = parts[0] === 'api' ? '' : parts[1]!;
+  let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  else if (rest[0] === 'namespaces') return undefined; // a namespace object itself: the operator never touches one
+  if (rest.length === 0) return undefined; // discovery
+  const [plural, name, sub] = rest;
+  const resource = sub ? `${plural}/${sub}` : plural!;
+  const verb =
+    method === 'GET'
+      ? watch
+        ? 'watch'
+        : name
+          ? 'get'
+          : 'list'
+      : ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[method]!;
+  return `${resourceKey(group, resource)} ${verb}`;
+}
+
+describe('RBAC: the operator with exactly the chart permissions', () => {
+  let namespace: string;
+  let rules: Rule[] = [];
+  let op: OperatorHarness | undefined;
+  const calls = new Map<string, number>();
+  const forbidden: string[] = [];
+  // Called with the recorded client as `this` (see the wrappers below).
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const originalRequest = KubeClient.prototype.request;
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const originalWatch = KubeClient.prototype.watch;
+
+  beforeAll(async () => {
+    await ensureCrds();
+    const admin = adminKubeConfig();
+    namespace = await createTestNamespace(admin, 'rbac');
+    // The chart's RBAC objects, rendered for this namespace.
+    const { stdout } = await run(join(defaultBinDir(), 'helm'), [
+      'template',
+      'clever-addon-operator',
+      CHART,
+      '--namespace',
+      namespace,
+      '--set',
+      `watchNamespaces={${namespace}}`,
+    ]);
+    const docs = parseAllDocuments(stdout)
+      .map((d) => d.toJSON() as (KubeObject & { rules?: Rule[] }) | null)
+      .filter((d): d is KubeObject & { rules?: Rule[] } => d !== null);
+    const crds = parseAllDocuments(await readCrds())
+      .map((d) => d.toJSON() as { spec: { names: { plural: string } } } | null)
+      .filter((d) => d !== null);
+    for (const c of crds) kindsPlurals.add(c.spec.names.plural);
+    for (const d of docs.filter((x) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(x.kind!))) {
+      await applyObject(admin, d, 'rbac-test', { force: true });
+      rules.push(...(d.rules ?? []));
+    }
+    rules = rules.filter(Boolean);
+
+    // A token for the ServiceAccount, as the kubelet would mount it.
+    const token = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
+      name: SA,
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const sa = new k8s.KubeConfig();
+    const cluster = admin.getCurrentCluster()!;
+    sa.loadFromOptions({
+      clusters: [{ ...cluster }],
+      users: [{ name: 'sa', token: token.status!.token }],
+      contexts: [{ name: 'sa', cluster: cluster.name, user: 'sa', namespace }],
+      currentContext: 'sa',
+    });
+
+    // Record every call the operator's client makes (the admin's calls go through other KubeClient instances).
+    const saClient = KubeClient.for(sa);
+    const record = (method: string, path: string, watch: boolean, err?: unknown) => {
+      const key = callKey(method, path, watch);
+      if (key) calls.set(key, (calls.get(key) ?? 0) + 1);
+      if (err instanceof k8s.ApiException && err.code === 403) forbidden.push(`${method} ${path}`);
+    };
+    KubeClient.prototype.request = async function <T>(this: KubeClient, ...args: Parameters<KubeClient['request']>) {
+      if (this !== saClient) return originalRequest.apply(this, args) as Promise<T>;
+      try {
+        const result = (await originalRequest.apply(this, args)) as T;
+        record(args[0], args[1], false);
+        return result;
+      } catch (err) {
+        record(args[0], args[1], false, err);
+        throw err;
+      }
+    };
+    KubeClient.prototype.watch = async function (this: KubeClient, ...args: Parameters<KubeClient['watch']>) {
+      if (this === saClient) record('GET', args[0], true);
+      try {
+        return await originalWatch.apply(this, args);
+      } catch (err) {
+        if (this === saClient) record('GET', args[0], true, err);
+        throw err;
+      }
+    };
+
+    op = await startOperator({
+      namespaces: [namespace],
+      simulator: { provisioningDelayMs: 300 },
+      manager: {
+        kubeConfig: sa,
+        leaderElection: { namespace, name: 'clever-addon-operator', identity: 'rbac-test' },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await op?.stop();
+    KubeClient.prototype.request = originalRequest;
+    KubeClient.prototype.watch = originalWatch;
+  });
+
+  it('the chart grants exactly what the code uses (no more, no wildcard)', () => {
+    expect(granted(rules)).toEqual(EXPECTED);
+  });
+
+  it('create -> Ready -> rollout -> delete completes with the chart permissions, nothing refused', async () => {
+    const admin = adminKubeConfig();
+    await applyObject(
+      admin,
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'app', namespace },
+        spec: {
+          selector: { matchLabels: { app: 'app' } },
+          template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+        },
+      },
+      'rbac-test',
+    );
+    const ref = { apiVersion: 'api.clever-cloud.com/v1', kind: 'PostgreSql', namespace, name: 'db' };
+    await applyObject(
+      admin,
+      {
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: { name: 'db', namespace },
+        spec: { secret: { rolloutRestart: [{ kind: 'Deployment', name: 'app' }] } },
+      },
+      'rbac-test',
+    );
+    type Res = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
+    await eventually(
+      async () => {
+        const r = await getObject<Res>(admin, ref);
+        return r?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+      },
+      30_000,
+      'PostgreSql db Ready',
+    );
+    const secret = await getObject<KubeObject & { data?: Record<string, string> }>(admin, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace,
+      name: 'db-secrets',
+    });
+    expect(Object.keys(secret?.data ?? {})).toContain('DATABASE_URL');
+    await eventually(
+      async () => {
+        const d = await getObject<
+          KubeObject & { spec: { template: { metadata: { annotations?: Record<string, string> } } } }
+        >(admin, { apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'app' });
+        return d?.spec.template.metadata.annotations?.['clever-cloud.com/secret-hash'];
+      },
+      15_000,
+      'the Deployment rolled',
+    );
+    expect(op!.sim.addons()).toHaveLength(1);
+
+    await admin.makeApiClient(k8s.CustomObjectsApi).deleteNamespacedCustomObject({
+      group: 'api.clever-cloud.com',
+      version: 'v1',
+      namespace,
+      plural: 'postgresqls',
+      name: 'db',
+    });
+    await eventually(async () => ((await getObject(admin, ref)) ? undefined : true), 30_000, 'PostgreSql db gone');
+    expect(op!.sim.addons()).toHaveLength(0);
+    expect(await getObject(admin, { apiVersion: 'v1', kind: 'Secret', namespace, name: 'db-secrets' })).toBeUndefined();
+    expect(forbidden).toEqual([]);
+    expect(op!.logs.text()).not.toMatch(/forbidden/i);
+    expect(op!.manager.isLeader()).toBe(true);
+  });
+
+  it('every granted (resource, verb) was used by the cycle, but for the documented exceptions', () => {
+    const used = new Set(calls.keys());
+    const unused: string[] = [];
+    for (const line of granted(rules)) {
+      const [resource, verbs] = line.split(': ');
+      for (const verb of verbs!.split(' ')) {
+        const key = `${resource} ${verb}`;
+        if (!used.has(key) && !NOT_EXERCISED[key]) unused.push(key);
+      }
+    }
+    expect(unused, `used: ${[...used].sort().join(', ')}`).toEqual([]);
+    // And nothing was used that is not granted (the API server would have refused it, but say which).
+    const grantedKeys = new Set(
+      granted(rules).flatMap((l) =>
+        l
+          .split(': ')[1]!
+          .split(' ')
+          .map((v) => `${l.split(': ')[0]} ${v}`),
+      ),
+    );
+    expect([...used].filter((k) => !grantedKeys.has(k))).toEqual([]);
+  });
+});
+
+async function readCrds(): Promise<string> {
+  const { readFile, readdir } = await import('node:fs/promises');
+  const dir = join(CHART, 'crds');
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml'));
+  return (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n---\n');
+}
