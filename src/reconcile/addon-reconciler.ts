@@ -66,6 +66,16 @@ import {
   type BucketStatus,
 } from './buckets.ts';
 import { CredentialsError, type CleverSession, type Sessions } from './sessions.ts';
+import {
+  BACKUP_EVENT_REASONS,
+  BackupSpecError,
+  deleteBackupObjects,
+  reconcileBackups,
+  type BackupSpec,
+  type BackupStepResult,
+  type ObjectStoreFactory,
+  type RestoreFromSpec,
+} from './backup.ts';
 
 export interface AddonResource extends KubeObject {
   spec?: unknown;
@@ -85,6 +95,9 @@ interface CommonSpec {
     template?: Record<string, string>;
     rolloutRestart?: RolloutTarget[];
   };
+  /** Kinds whose provider declares backup tools (src/model/spec.ts backupSpec). */
+  backup?: BackupSpec;
+  restoreFrom?: RestoreFromSpec;
 }
 
 export type EventType = 'Normal' | 'Warning';
@@ -116,6 +129,7 @@ export const EVENT_REASONS = [
   'BucketNotEmpty',
   'BucketUnavailable',
   'ObjectStorageError',
+  ...BACKUP_EVENT_REASONS,
 ] as const;
 export type EventReason = (typeof EVENT_REASONS)[number];
 
@@ -137,6 +151,10 @@ export interface AddonReconcilerDeps {
   /** How long a pending create may stay unobserved before it is considered never made; default 60 s. */
   createGraceMs?: number;
   now?: () => Date;
+  /** Operator-wide image for backup and restore Jobs (default: DEFAULT_BACKUP_IMAGE). */
+  backupImage?: string;
+  /** S3 access for the retention sweep of spec.backup; without it expired dumps are kept. */
+  backupObjectStore?: ObjectStoreFactory;
 }
 
 /** Thrown inside the loop to end it with a given status and requeue decision. */
@@ -149,6 +167,7 @@ class Stop extends Error {
 }
 
 const POLL_MS = 3_000;
+const MIGRATION_DONE = new Set(['OK', 'FAILED', 'ERROR', 'CANCELED']);
 const INVALID_SPEC_RECHECK_MS = 30 * 60_000;
 /** A bucket that blocks deletion because it holds objects is looked at again this often. */
 const BUCKET_RECHECK_MS = 15_000;
@@ -310,6 +329,8 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
 
       // 9. Bind.
       await this.bind(addon);
+      // 9b. Backups (CronJob, status, platform view) and the one-off restore before Ready.
+      const backups = def.backup ? await this.backups(addon, ready, parsed.data as CommonSpec) : undefined;
 
       // 10. Status.
       if (!ready) {
@@ -319,6 +340,10 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
           reason: 'Provisioning',
           message: `${def.kind} add-on is provisioning`,
         });
+      } else if (backups?.restoring || backups?.restoreFailed) {
+        this.phase(backups.restoreFailed ? 'Failed' : 'Provisioning');
+        this.condition('Ready', (backups.restoreFailed ?? backups.restoring)!);
+        if (backups.restoreFailed) this.softProblem ??= backups.restoreFailed;
       } else {
         this.condition('Ready', { status: 'True', reason: 'Available', message: `${def.kind} add-on is available` });
         this.phase(migrating ? 'Updating' : 'Ready');
@@ -337,7 +362,41 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       );
       this.status.observedGeneration = this.generation;
       await this.writeStatus();
-      return { requeueAfterMs: !ready || migrating || this.requeueSoon ? POLL_MS : jitter(driftMs) };
+      const requeueAfterMs = !ready || migrating || this.requeueSoon ? POLL_MS : jitter(driftMs);
+      return { requeueAfterMs: Math.min(requeueAfterMs, backups?.requeueAfterMs ?? requeueAfterMs) };
+    }
+
+    /** spec.backup and spec.restoreFrom (src/reconcile/backup.ts); the bad-input cases become InvalidSpec. */
+    async backups(addon: Addon, ready: boolean, spec: CommonSpec): Promise<BackupStepResult> {
+      try {
+        return await reconcileBackups({
+          kube: deps.kube,
+          owner: {
+            apiVersion,
+            kind: def.kind,
+            name: this.name,
+            namespace: this.namespace,
+            uid: this.res.metadata!.uid!,
+          },
+          tools: def.backup!,
+          defaultImage: deps.backupImage,
+          connectionSecret: this.status.binding!.name,
+          backup: spec.backup,
+          restoreFrom: spec.restoreFrom,
+          status: this.status,
+          generation: this.generation,
+          ready,
+          now: now(),
+          platformBackups: () => this.session!.client.listBackups(this.owner!, addon.realId),
+          platformIntervalMs: driftMs,
+          objectStore: deps.backupObjectStore,
+          emit: (type, reason, message) => deps.events.emit(this.res, type, reason, message),
+          log: (message, fields) => this.ctx.logger.debug(fields ?? {}, message),
+        });
+      } catch (err) {
+        if (err instanceof BackupSpecError) throw new InvalidSpecError('InvalidSpec', err.field, err.message);
+        throw err;
+      }
     }
 
     async observe(): Promise<Addon | undefined> {
@@ -506,6 +565,19 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
           'MigrationFailed',
           'the last migration to this plan and version failed; change the spec to try again',
         );
+      }
+      // A migration request whose answer was lost (or sent by a crashed pass) may be running already: follow it
+      // rather than asking again (Clever refuses a second one while the first runs).
+      const running = (await client.listMigrations(this.owner!, addon.id)).find((x) => !MIGRATION_DONE.has(x.status));
+      if (running) {
+        this.status.migration = {
+          id: running.migrationId,
+          status: running.status,
+          targetPlanId: planId,
+          ...(version ? { targetVersion: version } : {}),
+          startedAt: now().toISOString(),
+        };
+        return true;
       }
       const migration = await client.createMigration(this.owner!, addon.id, {
         planId,
@@ -775,6 +847,16 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         }
       }
       await this.deleteOwnSecret();
+      if (def.backup) {
+        const uid = this.res.metadata!.uid!;
+        await deleteBackupObjects(deps.kube, {
+          apiVersion,
+          kind: def.kind,
+          name: this.name,
+          namespace: this.namespace,
+          uid,
+        });
+      }
       await removeFinalizer(deps.kube, this.res, def.finalizer);
       return {};
     }

@@ -171,6 +171,38 @@ describe('add-on lifecycle on the real API server and the simulator', () => {
       });
     }
 
+    if (c.kind === 'PostgreSql') {
+      it('follows a migration whose request answer was lost instead of asking twice', async () => {
+        const name = `life-${c.plural}`;
+        op.sim.setFaults([
+          { route: 'POST /v2/organisations/{ownerId}/addons/{addonId}/migrations', kind: 'commitThenFail', count: 1 },
+        ]);
+        await custom.patchNamespacedCustomObject(
+          {
+            group: GROUP,
+            version: 'v1',
+            namespace,
+            plural: c.plural,
+            name,
+            body: { spec: { instance: { plan: 'xxs_med' } } },
+          },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        );
+        const res = await eventually(
+          async () => {
+            const r = await get(c.plural, name);
+            return r.status?.plan?.slug === 'xxs_med' && r.status.phase === 'Ready' ? r : undefined;
+          },
+          30_000,
+          'plan migrated after a lost answer',
+        );
+        op.sim.setFaults([]);
+        const addon = op.sim.addons().find((a) => a.id === res.status?.addonId)!;
+        // One migration from the first plan change, exactly one more from this one.
+        expect(addon.migrations).toHaveLength(2);
+      });
+    }
+
     it('deletes the add-on and the Secret with deletionPolicy Delete', async () => {
       const name = `life-${c.plural}`;
       const before = await get(c.plural, name);
