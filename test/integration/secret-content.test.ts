@@ -9,7 +9,7 @@ import type { AddonStatus } from '../../src/model/status.ts';
 import { SECRET_HASH_ANNOTATION } from '../../src/reconcile/rollout.ts';
 import type { SecretObject } from '../../src/reconcile/secret.ts';
 import { adminKubeConfig, createTestNamespace, eventually } from '../support/kube.ts';
-import { kubectl } from '../support/kubectl.ts';
+import { ensurePaperclipCrd } from '../support/paperclip.ts';
 import { startOperator, type OperatorHarness } from '../support/operator.ts';
 
 const GROUP = 'api.clever-cloud.com';
@@ -77,8 +77,7 @@ describe('connection Secret content and rotation', () => {
 
   beforeAll(async () => {
     namespace = await createTestNamespace(kc, 'secret-content');
-    await kubectl(['apply', '--server-side', '-f', 'test/fixtures/paperclip/instances.paperclip.inc-v0.2.0.yaml']);
-    await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/instances.paperclip.inc']);
+    await ensurePaperclipCrd();
     op = await startOperator({ namespaces: [namespace], manager: { driftIntervalMs: 2_000 } });
   });
   afterAll(async () => {
