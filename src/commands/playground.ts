@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
@@ -91,6 +92,20 @@ async function ensureControlPlaneBinaries(root: string, say: (line: string) => v
   });
   if (code !== 0) throw new Error('building the control plane failed (see above)');
   return binDir;
+}
+
+/** The local S3 server the tests use (s3rver, a dev dependency), for Cellar buckets; absent from an installed build. */
+interface LocalS3 {
+  endpoint: string;
+  acceptKeys(keys: { keyId: string; keySecret: string }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startLocalS3(root: string): Promise<LocalS3 | undefined> {
+  const module = join(root, 'test', 'support', 's3.ts');
+  if (!existsSync(module)) return undefined;
+  const mod = (await import(pathToFileURL(module).href)) as { startLocalS3(): Promise<LocalS3> };
+  return mod.startLocalS3();
 }
 
 interface Tracked {
@@ -181,6 +196,7 @@ export async function main(argv: string[]): Promise<number> {
   const stateDir = await mkdtemp(join(tmpdir(), 'clever-playground-'));
   let plane: LocalPlane | undefined;
   let sim: Simulator | undefined;
+  let s3: LocalS3 | undefined;
   let manager: Manager | undefined;
   let metrics: Server | undefined;
   const applied: Tracked[] = [];
@@ -203,6 +219,7 @@ export async function main(argv: string[]): Promise<number> {
       await manager?.stop(5_000);
       metrics?.close();
       await sim?.stop();
+      await s3?.stop();
       await plane?.stop({ keepLogs: false });
       await rm(stateDir, { recursive: true, force: true });
     })());
@@ -252,10 +269,17 @@ export async function main(argv: string[]): Promise<number> {
       throw new Error(`the cluster is not reachable: ${describeError(err)}`, { cause: err });
     }
 
+    // Cellar add-ons point at a real local S3 server, so their spec.buckets are created for real.
+    s3 = await startLocalS3(root).catch((err: unknown) => {
+      say(`no local S3 server (${err instanceof Error ? err.message : String(err)}): Cellar buckets will fail`);
+      return undefined;
+    });
+    if (s3) say(`local S3 server (s3rver) at ${s3.endpoint} for Cellar buckets`);
     sim = await startSimulator({
       port: 0,
       bridgePort: 0,
       provisioningDelayMs,
+      ...(s3 ? { cellarHost: s3.endpoint, onCellarKeys: (keys) => void s3!.acceptKeys(keys) } : {}),
       stateFile: join(stateDir, 'simulator-state.json'),
       requestLogLimit: 1000,
     });

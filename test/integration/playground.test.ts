@@ -3,6 +3,8 @@
 // outside: exit codes, the add-ons Ready in its API server (read with kubectl while it runs), and no etcd or
 // kube-apiserver left behind after Ctrl-C.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultBinDir } from '../../src/controlplane/local-plane.ts';
@@ -39,8 +41,8 @@ afterAll(() => {
 });
 
 describe('playground', () => {
-  it('--exit-when-ready: every example Ready, Secrets written, exit 0', async () => {
-    const p = playground(['--exit-when-ready', '--timeout', '90']);
+  it('--exit-when-ready: every example Ready, Secrets written, exit 0', { timeout: 150_000 }, async () => {
+    const p = playground(['--exit-when-ready', '--timeout', '120']);
     const code = await p.exited;
     expect(code, p.output()).toBe(0);
     const line = p
@@ -50,6 +52,7 @@ describe('playground', () => {
     expect(line, p.output()).toBeDefined();
     const result = JSON.parse(line!.slice('PLAYGROUND_RESULT '.length)) as {
       ready: { kind: string; name: string; ready: string }[];
+      applied: { kind: string; name: string }[];
       secrets: Record<string, string[]>;
     };
     expect(result.ready.map((r) => `${r.kind}/${r.name}=${r.ready}`).sort()).toEqual(
@@ -59,37 +62,50 @@ describe('playground', () => {
     expect(result.secrets['clever-playground/app-db-secrets']).toContain('DATABASE_URL');
     expect(result.secrets['clever-playground/cache-secrets']).toContain('REDIS_URL');
     expect(result.secrets['clever-playground/files-secrets']).toContain('AWS_ACCESS_KEY_ID');
+    // The Paperclip example, when present: its add-ons (a Cellar with buckets, on the local S3 server) Ready too,
+    // and its Instance applied (no Paperclip operator runs here).
+    if (existsSync(join(root, 'examples', 'paperclip'))) {
+      expect(result.ready.map((r) => r.name)).toEqual(
+        expect.arrayContaining(['paperclip-db', 'paperclip-files', 'paperclip-redis']),
+      );
+      expect(result.applied).toEqual([{ kind: 'Instance', name: 'paperclip' }]);
+      expect(result.secrets['clever-playground/paperclip-db-secrets']).toContain('DATABASE_URL');
+    }
     expect(p.output()).toMatch(/export KUBECONFIG=\S+/);
     expect(p.output()).toContain('sim-dev-token');
     const workDir = /work dir (\S+)\)/.exec(p.output())![1]!;
     expect(await processesMentioning(workDir)).toEqual([]);
   });
 
-  it('interactive: kubectl sees the add-ons Ready while it runs; Ctrl-C stops everything', async () => {
-    const p = playground([]);
-    await eventually(
-      () => (p.output().includes('press Ctrl-C') ? true : undefined),
-      90_000,
-      'the playground to be ready',
-    );
-    const kubeconfig = /export KUBECONFIG=(\S+)/.exec(p.output())![1]!;
-    const workDir = /work dir (\S+)\)/.exec(p.output())![1]!;
-    const { stdout } = await run(`${defaultBinDir()}/kubectl`, [
-      '--kubeconfig',
-      kubeconfig,
-      'get',
-      'clever',
-      '-A',
-      '-o',
-      'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
-    ]);
-    expect(stdout.trim().split('\n').sort()).toEqual(
-      expect.arrayContaining(['Cellar/files=True', 'PostgreSql/app-db=True', 'Redis/cache=True']),
-    );
-    expect((await processesMentioning(workDir)).length).toBeGreaterThanOrEqual(2); // etcd and kube-apiserver
-    p.child.kill('SIGINT');
-    expect(await p.exited, p.output()).toBe(0);
-    expect(p.output()).toContain('[playground] stopped');
-    expect(await processesMentioning(workDir)).toEqual([]);
-  });
+  it(
+    'interactive: kubectl sees the add-ons Ready while it runs; Ctrl-C stops everything',
+    { timeout: 150_000 },
+    async () => {
+      const p = playground([]);
+      await eventually(
+        () => (p.output().includes('press Ctrl-C') ? true : undefined),
+        90_000,
+        'the playground to be ready',
+      );
+      const kubeconfig = /export KUBECONFIG=(\S+)/.exec(p.output())![1]!;
+      const workDir = /work dir (\S+)\)/.exec(p.output())![1]!;
+      const { stdout } = await run(`${defaultBinDir()}/kubectl`, [
+        '--kubeconfig',
+        kubeconfig,
+        'get',
+        'clever',
+        '-A',
+        '-o',
+        'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+      ]);
+      expect(stdout.trim().split('\n').sort()).toEqual(
+        expect.arrayContaining(['Cellar/files=True', 'PostgreSql/app-db=True', 'Redis/cache=True']),
+      );
+      expect((await processesMentioning(workDir)).length).toBeGreaterThanOrEqual(2); // etcd and kube-apiserver
+      p.child.kill('SIGINT');
+      expect(await p.exited, p.output()).toBe(0);
+      expect(p.output()).toContain('[playground] stopped');
+      expect(await processesMentioning(workDir)).toEqual([]);
+    },
+  );
 });
