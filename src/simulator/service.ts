@@ -25,6 +25,8 @@ export class AddonService {
   constructor(store: Store, config: ServiceConfig) {
     this.store = store;
     this.config = config;
+    // Add-ons restored from a state file keep their keys: the S3 server behind cellarHost must know them too.
+    for (const a of store.addons.values()) this.announceKeys(a.providerId, a.credentials);
   }
 
   private envContext(a: Pick<SimulatedAddon, 'realId' | 'ownerId' | 'options'>): EnvContext {
