@@ -169,6 +169,7 @@ class Stop extends Error {
 const POLL_MS = 3_000;
 const MIGRATION_DONE = new Set(['OK', 'FAILED', 'ERROR', 'CANCELED']);
 const INVALID_SPEC_RECHECK_MS = 30 * 60_000;
+const CREDENTIALS_RECHECK_MS = 15_000;
 /** A bucket that blocks deletion because it holds objects is looked at again this often. */
 const BUCKET_RECHECK_MS = 15_000;
 
@@ -939,7 +940,9 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       } else if (err instanceof CredentialsError) {
         this.condition('Synced', { status: 'False', reason: err.reason, message: err.message });
         this.warnOnce('CredentialsProblem', err.reason, err.message);
-        result = { requeue: true };
+        // Credential Secrets are not watched (that would mean watching every Secret), so a Secret created later
+        // is noticed by this re-check: a fixed period, not a backoff growing to minutes.
+        result = { requeueAfterMs: CREDENTIALS_RECHECK_MS };
       } else if (err instanceof UnauthorizedError) {
         const from = `the credentials from ${this.session?.source ?? 'the configuration'}`;
         // A 403 on an owner the spec names is a spec problem as much as a credentials one: say which field.
