@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           // The short chaos variant runs here too; the long runs have a project of their own.
-          include: ['test/integration/**/*.test.ts', 'test/chaos/short.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/chaos/short*.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,

@@ -22,6 +22,7 @@ export interface LiveResource {
   generation?: number;
   deletionTimestamp?: string;
   finalizers?: string[];
+  annotations?: Record<string, string>;
   status?: AddonStatus;
 }
 
@@ -104,7 +105,13 @@ export function checkInvariants(s: Snapshot): InvariantResult[] {
     if (t.plan && r.status?.plan?.slug !== t.plan) problems.push(`plan ${r.status?.plan?.slug} != ${t.plan}`);
     if (addon && r.status?.plan?.id && addon.planId !== r.status.plan.id)
       problems.push(`Clever plan ${addon.planId} != status ${r.status.plan.id}`);
-    if (problems.length > 0) notConverged.push(`${who}: ${problems.join('; ')}`);
+    if (problems.length > 0) {
+      // What the operator left on the object says how far it got.
+      problems.push(
+        `finalizers ${JSON.stringify(r.finalizers ?? [])}, annotations ${JSON.stringify(r.annotations ?? {})}`,
+      );
+      notConverged.push(`${who}: ${problems.join('; ')}`);
+    }
 
     if (addon) {
       const secret = s.secrets.get(t.secretName);

@@ -10,10 +10,15 @@ import { DEV_OAUTH_SECRET, DEV_OAUTH_TOKEN, DEV_ORG_ID } from '../../src/simulat
 
 const run = promisify(execFile);
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+/**
+ * Where the operator under test runs from: CHAOS_OPERATOR_ROOT (e.g. a `git worktree` of a commit, with
+ * node_modules linked) keeps long runs on a fixed version while the working tree changes under them.
+ */
+export const OPERATOR_ROOT = process.env.CHAOS_OPERATOR_ROOT ?? REPO_ROOT;
 
 export async function kubectlWith(kubeconfigPath: string, args: string[]): Promise<string> {
   const { stdout } = await run(join(defaultBinDir(), 'kubectl'), ['--kubeconfig', kubeconfigPath, ...args], {
-    cwd: REPO_ROOT,
+    cwd: OPERATOR_ROOT,
     maxBuffer: 64 * 1024 * 1024,
   });
   return stdout;
@@ -88,7 +93,7 @@ export function spawnOperatorProcess(args: {
       args.logLevel ?? 'debug',
       ...(args.extraArgs ?? []),
     ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CLEVER_OPERATOR_API_TOKEN: '' } },
+    { cwd: OPERATOR_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CLEVER_OPERATOR_API_TOKEN: '' } },
   );
   const chunks: string[] = [];
   child.stdout?.on('data', (d: Buffer) => chunks.push(d.toString()));

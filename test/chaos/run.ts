@@ -549,6 +549,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             ...(m.generation !== undefined ? { generation: m.generation } : {}),
             ...(m.deletionTimestamp ? { deletionTimestamp: String(m.deletionTimestamp) } : {}),
             ...(m.finalizers ? { finalizers: m.finalizers } : {}),
+            ...(m.annotations ? { annotations: m.annotations } : {}),
             ...(r.status ? { status: r.status } : {}),
           });
         }
