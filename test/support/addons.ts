@@ -2,6 +2,7 @@
 // resource (by the deterministic name), and child operator processes that are always reaped.
 import * as k8s from '@kubernetes/client-node';
 import type { ChildProcess } from 'node:child_process';
+import { KubeClient } from '../../src/kube/client.ts';
 import { getObject } from '../../src/kube/objects.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import type { AddonStatus, Condition } from '../../src/model/status.ts';
@@ -111,4 +112,37 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, g
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Records every status the API server reports for one resource, through a watch: a short-lived state (a Synced=False
+ * that lasts one retry) is seen however loaded the machine is, where polling could miss it.
+ */
+export function recordStatuses(kc: k8s.KubeConfig, namespace: string, kind: Kind, name: string) {
+  const seen: AddonResource[] = [];
+  const abort = new AbortController();
+  const path = `/apis/${GROUP}/v1/namespaces/${namespace}/${kind.plural}`;
+  const watching = KubeClient.for(kc)
+    .watch(
+      path,
+      { fieldSelector: `metadata.name=${name}` },
+      (event) => {
+        if (event.type === 'ADDED' || event.type === 'MODIFIED') seen.push(event.object as AddonResource);
+      },
+      abort.signal,
+    )
+    .catch(() => undefined);
+  return {
+    /** Whether any status seen so far had this condition. */
+    saw(type: Condition['type'], status: Condition['status'], reason?: string): AddonResource | undefined {
+      return seen.find((r) => {
+        const c = conditionOf(r, type);
+        return c?.status === status && (reason === undefined || c.reason === reason);
+      });
+    },
+    async stop(): Promise<void> {
+      abort.abort();
+      await watching;
+    },
+  };
 }
