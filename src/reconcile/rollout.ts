@@ -2,12 +2,23 @@
 // pod-template annotation, so a credential change rolls them. A Paperclip Instance copies spec.podAnnotations into
 // its pods (its operator does not watch referenced Secrets), so that is where its hash goes. Applied with a field
 // manager of its own: we own that one annotation and nothing else of the workload.
+import { createHash } from 'node:crypto';
 import { applyObject } from '../kube/apply.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { getObject } from '../kube/objects.ts';
 import type { KubeObject } from '../kube/types.ts';
 
-export const SECRET_HASH_ANNOTATION = 'clever-cloud.com/secret-hash';
+/**
+ * One annotation per resource (`clever-cloud.com/secret-hash.postgresql.app-db`), so two resources that both list a
+ * workload (its database and its bucket) do not overwrite each other's hash and restart it on every pass.
+ */
+export function secretHashAnnotation(kind: string, name: string): string {
+  const key = `secret-hash.${kind.toLowerCase()}.${name}`;
+  // The name part of an annotation key is at most 63 characters.
+  const short =
+    key.length <= 63 ? key : `${key.slice(0, 54)}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
+  return `clever-cloud.com/${short}`;
+}
 export const ROLLOUT_FIELD_MANAGER = 'clever-addon-operator-rollout';
 
 export interface RolloutTarget {
@@ -25,8 +36,8 @@ interface Workload extends KubeObject {
 const apiVersionOf = (kind: RolloutTarget['kind']) => (kind === 'Instance' ? 'paperclip.inc/v1alpha1' : 'apps/v1');
 
 /** The server-side apply body that sets the hash annotation on one workload (pure). */
-export function rolloutPatch(target: RolloutTarget, namespace: string, hash: string): Workload {
-  const annotations = { [SECRET_HASH_ANNOTATION]: hash };
+export function rolloutPatch(target: RolloutTarget, namespace: string, annotation: string, hash: string): Workload {
+  const annotations = { [annotation]: hash };
   return {
     apiVersion: apiVersionOf(target.kind),
     kind: target.kind,
@@ -35,10 +46,10 @@ export function rolloutPatch(target: RolloutTarget, namespace: string, hash: str
   };
 }
 
-export function currentHash(workload: Workload, kind: RolloutTarget['kind']): string | undefined {
+export function currentHash(workload: Workload, kind: RolloutTarget['kind'], annotation: string): string | undefined {
   const annotations =
     kind === 'Instance' ? workload.spec?.podAnnotations : workload.spec?.template?.metadata?.annotations;
-  return annotations?.[SECRET_HASH_ANNOTATION];
+  return annotations?.[annotation];
 }
 
 export interface RolloutResult {
@@ -52,6 +63,7 @@ export async function rolloutRestart(
   kube: KubeClient,
   namespace: string,
   targets: readonly RolloutTarget[],
+  annotation: string,
   hash: string,
 ): Promise<RolloutResult> {
   const result: RolloutResult = { bumped: [], missing: [] };
@@ -73,8 +85,8 @@ export async function rolloutRestart(
       result.missing.push(label);
       continue;
     }
-    if (currentHash(live, target.kind) === hash) continue;
-    await applyObject(kube, rolloutPatch(target, namespace, hash), ROLLOUT_FIELD_MANAGER, { force: true });
+    if (currentHash(live, target.kind, annotation) === hash) continue;
+    await applyObject(kube, rolloutPatch(target, namespace, annotation, hash), ROLLOUT_FIELD_MANAGER, { force: true });
     result.bumped.push(label);
   }
   return result;

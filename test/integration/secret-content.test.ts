@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { getObject } from '../../src/kube/objects.ts';
 import type { AddonStatus } from '../../src/model/status.ts';
-import { SECRET_HASH_ANNOTATION } from '../../src/reconcile/rollout.ts';
+import { secretHashAnnotation } from '../../src/reconcile/rollout.ts';
+
+const SECRET_HASH_ANNOTATION = secretHashAnnotation('PostgreSql', 'rotated');
 import type { SecretObject } from '../../src/reconcile/secret.ts';
 import { adminKubeConfig, createTestNamespace, eventually } from '../support/kube.ts';
 import { ensurePaperclipCrd } from '../support/paperclip.ts';

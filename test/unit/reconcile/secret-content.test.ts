@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { providers } from '../../../providers/index.ts';
-import { currentHash, rolloutPatch, SECRET_HASH_ANNOTATION } from '../../../src/reconcile/rollout.ts';
+import { currentHash, rolloutPatch, secretHashAnnotation } from '../../../src/reconcile/rollout.ts';
+
+const SECRET_HASH_ANNOTATION = secretHashAnnotation('PostgreSql', 'app-db');
 import { bindingEntries, DIALECTS, templateValues } from '../../../src/reconcile/secret.ts';
 import { renderTemplate, renderTemplateValue, TemplateError } from '../../../src/reconcile/template.ts';
 
@@ -147,21 +149,29 @@ describe('templates', () => {
 });
 
 describe('rollout patches', () => {
+  it('use one annotation per resource, within the 63-character name limit', () => {
+    expect(SECRET_HASH_ANNOTATION).toBe('clever-cloud.com/secret-hash.postgresql.app-db');
+    expect(secretHashAnnotation('Cellar', 'files')).not.toBe(secretHashAnnotation('PostgreSql', 'files'));
+    const long = secretHashAnnotation('PostgreSql', 'x'.repeat(200));
+    expect(long.split('/')[1]!.length).toBeLessThanOrEqual(63);
+    expect(long).not.toBe(secretHashAnnotation('PostgreSql', 'x'.repeat(199)));
+  });
+
   it('set the hash on the pod template of apps/v1 workloads', () => {
-    const patch = rolloutPatch({ kind: 'Deployment', name: 'web' }, 'ns', 'abc');
+    const patch = rolloutPatch({ kind: 'Deployment', name: 'web' }, 'ns', SECRET_HASH_ANNOTATION, 'abc');
     expect(patch).toEqual({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web', namespace: 'ns' },
       spec: { template: { metadata: { annotations: { [SECRET_HASH_ANNOTATION]: 'abc' } } } },
     });
-    expect(currentHash(patch, 'Deployment')).toBe('abc');
+    expect(currentHash(patch, 'Deployment', SECRET_HASH_ANNOTATION)).toBe('abc');
   });
 
   it('set spec.podAnnotations of a Paperclip Instance', () => {
-    const patch = rolloutPatch({ kind: 'Instance', name: 'pc' }, 'ns', 'abc');
+    const patch = rolloutPatch({ kind: 'Instance', name: 'pc' }, 'ns', SECRET_HASH_ANNOTATION, 'abc');
     expect(patch.apiVersion).toBe('paperclip.inc/v1alpha1');
     expect(patch.spec).toEqual({ podAnnotations: { [SECRET_HASH_ANNOTATION]: 'abc' } });
-    expect(currentHash(patch, 'Instance')).toBe('abc');
+    expect(currentHash(patch, 'Instance', SECRET_HASH_ANNOTATION)).toBe('abc');
   });
 });
