@@ -13,12 +13,18 @@ import { Informer } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { getObject } from '../kube/objects.ts';
 import { registerInformerMetrics } from '../kube/metrics.ts';
-import { registerAddonGauge, type CachedAddon } from './metrics.ts';
 import { objectKey, type KubeObject } from '../kube/types.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { API_GROUP, type ProviderDefinition } from '../model/provider.ts';
 import { createAddonReconciler, EVENT_REASONS, type AddonResource } from '../reconcile/addon-reconciler.ts';
+import {
+  BACKUP_LABELS,
+  BACKUP_OWNER_ANNOTATION,
+  s3ObjectStore,
+  type JobObject,
+  type ObjectStoreFactory,
+} from '../reconcile/backup.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../reconcile/names.ts';
 import type { SecretObject } from '../reconcile/secret.ts';
 import { Sessions } from '../reconcile/sessions.ts';
@@ -44,6 +50,10 @@ export interface ManagerOptions {
   concurrency?: number;
   driftIntervalMs?: number;
   createGraceMs?: number;
+  /** Image of backup and restore Jobs (spec.backup), unless a resource names its own. */
+  backupImage?: string;
+  /** S3 access for backup retention; default: the AWS SDK S3 client. */
+  backupObjectStore?: ObjectStoreFactory;
   leaderElection?: LeaderElectionSettings;
   /** Informer tuning, e.g. short watchdogs in tests. */
   informer?: { watchTimeoutSeconds?: number; watchdogMs?: number; resyncMs?: number };
@@ -80,6 +90,9 @@ export class Manager {
   private readonly kinds = new Map<string, KindRuntime>();
   private readonly reconcilers = new Map<string, ReturnType<typeof createAddonReconciler>>();
   private readonly secretInformers: Informer<SecretObject>[] = [];
+  /** Backup and restore Jobs (our label only): their completion requeues the resource they belong to. */
+  private readonly jobInformers: Informer<JobObject>[] = [];
+  private readonly jobInformersByNamespace = new Map<string, Informer<JobObject>>();
   private elector: LeaderElector | undefined;
   private workers: Promise<void>[] = [];
   private readonly abort = new AbortController();
@@ -123,6 +136,24 @@ export class Manager {
         .onUpdate((_old, s) => requeueOwner(s))
         .onDelete(requeueOwner);
       if (options.registry) registerInformerMetrics(options.registry, informer);
+      const jobs = Informer.forResource<JobObject>(
+        this.kube,
+        {
+          group: 'batch',
+          version: 'v1',
+          plural: 'jobs',
+          ...(namespace ? { namespace } : {}),
+          labelSelector: BACKUP_LABELS.of,
+        },
+        { ...options.informer, logger: this.logger },
+      );
+      const requeueJobOwner = (job: JobObject) => this.requeueBackupOwner(job);
+      jobs
+        .onAdd(requeueJobOwner)
+        .onUpdate((_old, j) => requeueJobOwner(j))
+        .onDelete(requeueJobOwner);
+      this.jobInformers.push(jobs);
+      this.jobInformersByNamespace.set(namespace ?? '*', jobs);
     }
     const secretCache = {
       get: (key: string) => {
@@ -182,18 +213,13 @@ export class Manager {
         events: { emit: (obj, type, reason, message) => void events.record(obj, type, reason, message) },
         ...(options.driftIntervalMs !== undefined ? { driftIntervalMs: options.driftIntervalMs } : {}),
         ...(options.createGraceMs !== undefined ? { createGraceMs: options.createGraceMs } : {}),
+        ...(options.backupImage ? { backupImage: options.backupImage } : {}),
+        backupObjectStore: options.backupObjectStore ?? s3ObjectStore,
+        watchBackupJobs: (namespace: string) => this.watchBackupJobs(namespace),
       });
       this.kinds.set(definition.kind, { definition, informers, queue });
       this.reconcilers.set(definition.kind, reconcile);
     }
-    if (options.registry) registerAddonGauge(options.registry, () => this.cachedAddons());
-  }
-
-  /** Every add-on resource in the caches, with its kind (read at scrape time by the clever_addons gauge). */
-  cachedAddons(): CachedAddon[] {
-    return [...this.kinds.values()].flatMap((k) =>
-      k.informers.flatMap((i) => i.list().map((resource) => ({ kind: k.definition.kind, resource }))),
-    );
   }
 
   /** Reads a Secret directly (credentials are not labelled by us, so not cached: never a cluster-wide watch). */
@@ -225,6 +251,25 @@ export class Manager {
     }
     const windowMs = Math.min(this.options.driftIntervalMs ?? 300_000, population * 250);
     queue.addAfter(key, Math.floor(Math.random() * windowMs));
+  }
+
+  /**
+   * Starts the Job watch of a namespace the first time a resource there uses spec.backup or spec.restoreFrom:
+   * clusters that use no backups need no RBAC on batch Jobs. It is a trigger only (reconciles list Jobs
+   * uncached), so readiness never waits for it.
+   */
+  private watchBackupJobs(namespace: string): void {
+    if (this.stopped) return;
+    (this.jobInformersByNamespace.get(namespace) ?? this.jobInformersByNamespace.get('*'))?.start();
+  }
+
+  /** Jobs made by a backup CronJob are owned by the CronJob: the resource is named by our label and annotation. */
+  private requeueBackupOwner(job: JobObject): void {
+    const meta = job.metadata;
+    const kind = meta?.labels?.[BACKUP_LABELS.kind];
+    const name = meta?.annotations?.[BACKUP_OWNER_ANNOTATION] ?? meta?.labels?.[BACKUP_LABELS.of];
+    if (!kind || !name || !meta?.namespace) return;
+    this.kinds.get(kind)?.queue.add(`${meta.namespace}/${name}`);
   }
 
   private requeueOwner(secret: SecretObject): void {
@@ -315,6 +360,7 @@ export class Manager {
     await Promise.all(this.workers);
     clearTimeout(timer);
     for (const informer of this.secretInformers) await informer.stop();
+    for (const informer of this.jobInformers) await informer.stop();
     for (const runtime of this.kinds.values()) for (const informer of runtime.informers) await informer.stop();
     await this.elector?.release();
   }

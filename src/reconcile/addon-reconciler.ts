@@ -42,7 +42,7 @@ import { jitter } from '../util/backoff.ts';
 import { InvalidSpecError, resolvePlan, resolveRegion, resolveVersion, versionSatisfies } from './catalogue.ts';
 import { getCondition, sameStatus, setCondition, type ConditionInput } from './conditions.ts';
 import { ANNOTATIONS, FIELD_MANAGER, addonName, secretName } from './names.ts';
-import { rolloutRestart, secretHashAnnotation, type RolloutTarget } from './rollout.ts';
+import { rolloutRestart, type RolloutTarget } from './rollout.ts';
 import {
   bindingEntries,
   dataHash,
@@ -155,6 +155,8 @@ export interface AddonReconcilerDeps {
   backupImage?: string;
   /** S3 access for the retention sweep of spec.backup; without it expired dumps are kept. */
   backupObjectStore?: ObjectStoreFactory;
+  /** Called for a resource that uses spec.backup or spec.restoreFrom: its namespace's Job watch is needed. */
+  watchBackupJobs?: (namespace: string) => void;
 }
 
 /** Thrown inside the loop to end it with a given status and requeue decision. */
@@ -369,6 +371,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
 
     /** spec.backup and spec.restoreFrom (src/reconcile/backup.ts); the bad-input cases become InvalidSpec. */
     async backups(addon: Addon, ready: boolean, spec: CommonSpec): Promise<BackupStepResult> {
+      if (spec.backup || spec.restoreFrom) deps.watchBackupJobs?.(this.namespace);
       try {
         return await reconcileBackups({
           kube: deps.kube,
@@ -793,8 +796,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
 
       const targets = spec.secret?.rolloutRestart ?? [];
       if (targets.length > 0) {
-        const annotation = secretHashAnnotation(def.kind, this.name);
-        const { bumped, missing } = await rolloutRestart(deps.kube, this.namespace, targets, annotation, hash);
+        const { bumped, missing } = await rolloutRestart(deps.kube, this.namespace, targets, hash);
         if (bumped.length > 0) {
           deps.events.emit(
             this.res,
@@ -849,7 +851,8 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         }
       }
       await this.deleteOwnSecret();
-      if (def.backup) {
+      // Only a resource that had backups made a CronJob (and only then does the operator need batch RBAC).
+      if (def.backup && this.status.backup) {
         const uid = this.res.metadata!.uid!;
         await deleteBackupObjects(deps.kube, {
           apiVersion,

@@ -9,6 +9,7 @@
 //    unix minutes>` and the pod reads that name through the downward API, so the operator reports the key of the
 //    last successful backup without reading pods or listing the bucket.
 //  * Applied with a field manager of our own, like rollout.ts: these objects are ours, nothing else's.
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { applyObject } from '../kube/apply.ts';
 import { KubeClient } from '../kube/client.ts';
@@ -648,6 +649,7 @@ export function backupHealth(input: {
 export interface ObjectStore {
   list(prefix: string): Promise<string[]>;
   delete(keys: readonly string[]): Promise<void>;
+  close(): void;
 }
 
 /** How the operator reaches a bucket (the same shape as the Cellar bucket code's connection). Never log it. */
@@ -659,6 +661,48 @@ export interface S3Access {
 }
 
 export type ObjectStoreFactory = (connection: S3Access, bucket: string) => ObjectStore;
+
+/** The AWS SDK's S3 client, configured as src/reconcile/buckets.ts does for Cellar (path style, lenient checksums). */
+export function s3ObjectStore(connection: S3Access, bucket: string): ObjectStore {
+  const client = new S3Client({
+    endpoint: connection.endpoint,
+    region: connection.region,
+    credentials: { accessKeyId: connection.accessKeyId, secretAccessKey: connection.secretAccessKey },
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+  });
+  return {
+    async list(prefix) {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+        );
+        for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
+    },
+    async delete(keys) {
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = keys.slice(i, i + 1000);
+        const out = await client.send(
+          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        );
+        if (out.Errors && out.Errors.length > 0) {
+          throw new Error(`could not delete ${out.Errors.length} of ${batch.length} expired backups in ${bucket}`);
+        }
+      }
+    },
+    close() {
+      client.destroy();
+    },
+  };
+}
 
 // ---- the reconcile step -------------------------------------------------------------------------------------------
 
@@ -902,15 +946,19 @@ async function sweepExpired(
   try {
     const connection = await readConnection(input.kube, input.owner.namespace, target);
     const store = input.objectStore(connection, target.bucket);
-    const expired = selectExpired(await store.list(prefix), {
-      prefix,
-      extension: input.tools.extension,
-      retention: backup.retention,
-      now: input.now,
-    });
-    if (expired.length > 0) {
-      await store.delete(expired);
-      input.emit('Normal', 'BackupsPruned', `deleted ${expired.length} backups older than ${backup.retention}`);
+    try {
+      const expired = selectExpired(await store.list(prefix), {
+        prefix,
+        extension: input.tools.extension,
+        retention: backup.retention,
+        now: input.now,
+      });
+      if (expired.length > 0) {
+        await store.delete(expired);
+        input.emit('Normal', 'BackupsPruned', `deleted ${expired.length} backups older than ${backup.retention}`);
+      }
+    } finally {
+      store.close();
     }
     status.lastRetentionSweepTime = input.now.toISOString();
   } catch (err) {
@@ -919,11 +967,7 @@ async function sweepExpired(
 }
 
 /** The S3 connection from the target's Secret (the operator's own S3 calls: retention). */
-async function readConnection(
-  kube: KubeConfigOrClient,
-  namespace: string,
-  target: ResolvedTarget,
-): Promise<S3Access> {
+async function readConnection(kube: KubeConfigOrClient, namespace: string, target: ResolvedTarget): Promise<S3Access> {
   const secret = await getObject<KubeObject & { data?: Record<string, string> }>(kube, {
     apiVersion: 'v1',
     kind: 'Secret',
