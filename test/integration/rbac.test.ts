@@ -255,7 +255,10 @@ describe('RBAC: the operator with exactly the chart permissions', () => {
         const d = await getObject<
           KubeObject & { spec: { template: { metadata: { annotations?: Record<string, string> } } } }
         >(admin, { apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'app' });
-        return d?.spec.template.metadata.annotations?.['clever-cloud.com/secret-hash'];
+        // The Secret's content hash, under clever-cloud.com/secret-hash (or a per-resource variant of that key).
+        return Object.keys(d?.spec.template.metadata.annotations ?? {}).find((k) =>
+          k.startsWith('clever-cloud.com/secret-hash'),
+        );
       },
       15_000,
       'the Deployment rolled',
