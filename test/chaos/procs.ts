@@ -57,6 +57,8 @@ export function spawnOperatorProcess(args: {
   namespace: string;
   extraArgs?: string[];
   logLevel?: string;
+  /** Serve /metrics on this loopback port (default: an ephemeral one nobody reads). */
+  metricsPort?: number;
 }): OperatorProcess {
   const dir = mkdtempSync(join(tmpdir(), 'chaos-operator-'));
   const config = join(dir, 'config.toml');
@@ -84,7 +86,7 @@ export function spawnOperatorProcess(args: {
       '--namespace',
       args.namespace,
       '--metrics-address',
-      '127.0.0.1:0',
+      `127.0.0.1:${args.metricsPort ?? 0}`,
       '--health-address',
       '127.0.0.1:0',
       '--log-format',

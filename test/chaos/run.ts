@@ -6,7 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { providers } from '../../providers/index.ts';
-import type { LocalPlane } from '../../src/controlplane/local-plane.ts';
+import { freePort, type LocalPlane } from '../../src/controlplane/local-plane.ts';
 import type { AddonStatus } from '../../src/model/status.ts';
 import { Rng } from '../../src/simulator/rng.ts';
 import { startSimulator, type FaultRule, type Simulator } from '../../src/simulator/index.ts';
@@ -194,8 +194,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const operatorKubeconfig = kubeconfigVia(options.kubeconfigPath, `https://127.0.0.1:${proxy.port}`);
     const simulator = sim;
 
+    const metricsPorts = await Promise.all(Array.from({ length: options.replicas ?? 2 }, () => freePort()));
     const startReplica = (slot: number) => {
       replicas[slot] = spawnOperatorProcess({
+        metricsPort: metricsPorts[slot]!,
         name: `replica-${slot}`,
         kubeconfigPath: operatorKubeconfig,
         simUrl: simulator.url,
@@ -525,7 +527,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     simulator.setFaults([]);
     proxy.thaw();
     await Promise.all([...pendingRestarts]);
-    for (let i = 0; i < replicaCount; i++) if (!replicas[i]) startReplica(i);
+    for (let i = 0; i < replicaCount; i++) {
+      // A replica may also have exited on its own (lost leadership): bring it back like a Deployment would.
+      const p = replicas[i];
+      if (p && (p.child.exitCode !== null || p.child.signalCode !== null)) {
+        deadOutputs.push(p.output());
+        replicas[i] = undefined;
+      }
+      if (!replicas[i]) startReplica(i);
+    }
     log(`[chaos ${options.seed}] faults stopped after ${((Date.now() - started) / 1000).toFixed(0)} s; settling`);
 
     const snapshot = async () => {
@@ -592,6 +602,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await sleep(2_000);
     }
     const durationMs = Date.now() - started;
+    if (!results.every((r) => r.count === 0)) {
+      // Where the work stands in each replica: queue depth, work in flight and the longest-running reconcile per kind.
+      for (let i = 0; i < replicaCount; i++) {
+        const text = await fetch(`http://127.0.0.1:${metricsPorts[i]}/metrics`)
+          .then((r) => r.text())
+          .catch((err: unknown) => `unreachable: ${String(err)}`);
+        const lines = text
+          .split('\n')
+          .filter((l) =>
+            /^(workqueue_(depth|unfinished_work_seconds|longest_running_processor_seconds)|controller_runtime_active_workers|clever_api_in_flight|leader_election_master_status)/.test(
+              l,
+            ),
+          )
+          .filter((l) => !l.endsWith(' 0'));
+        log(`chaos ${options.seed}: replica-${i} metrics:\n${lines.join('\n') || text.slice(0, 300)}`);
+      }
+    }
     counts.liveAtEnd = live().length;
     counts.addonsOnCleverAtEnd = simulator.addons().length;
     const table = formatInvariants(
