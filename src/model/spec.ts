@@ -109,7 +109,7 @@ export const secretField = z
       .meta({
         description:
           'Workloads restarted when the Secret content changes (credential rotation): the operator sets the ' +
-          'annotation clever-cloud.com/secret-hash on their pod template (Paperclip: spec.podAnnotations).',
+          'annotation clever-cloud.com/secret-hash.<kind>.<name> on their pod template (Paperclip: spec.podAnnotations).',
       }),
   })
   .optional()

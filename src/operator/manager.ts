@@ -13,6 +13,7 @@ import { Informer } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { getObject } from '../kube/objects.ts';
 import { registerInformerMetrics } from '../kube/metrics.ts';
+import { registerAddonGauge, type CachedAddon } from './metrics.ts';
 import { objectKey, type KubeObject } from '../kube/types.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -220,6 +221,14 @@ export class Manager {
       this.kinds.set(definition.kind, { definition, informers, queue });
       this.reconcilers.set(definition.kind, reconcile);
     }
+    if (options.registry) registerAddonGauge(options.registry, () => this.cachedAddons());
+  }
+
+  /** Every add-on resource in the caches, with its kind (read at scrape time by the clever_addons gauge). */
+  cachedAddons(): CachedAddon[] {
+    return [...this.kinds.values()].flatMap((k) =>
+      k.informers.flatMap((i) => i.list().map((resource) => ({ kind: k.definition.kind, resource }))),
+    );
   }
 
   /** Reads a Secret directly (credentials are not labelled by us, so not cached: never a cluster-wide watch). */

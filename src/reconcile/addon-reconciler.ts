@@ -42,7 +42,7 @@ import { jitter } from '../util/backoff.ts';
 import { InvalidSpecError, resolvePlan, resolveRegion, resolveVersion, versionSatisfies } from './catalogue.ts';
 import { getCondition, sameStatus, setCondition, type ConditionInput } from './conditions.ts';
 import { ANNOTATIONS, FIELD_MANAGER, addonName, secretName } from './names.ts';
-import { rolloutRestart, type RolloutTarget } from './rollout.ts';
+import { rolloutRestart, secretHashAnnotation, type RolloutTarget } from './rollout.ts';
 import {
   bindingEntries,
   dataHash,
@@ -796,7 +796,8 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
 
       const targets = spec.secret?.rolloutRestart ?? [];
       if (targets.length > 0) {
-        const { bumped, missing } = await rolloutRestart(deps.kube, this.namespace, targets, hash);
+        const annotation = secretHashAnnotation(def.kind, this.name);
+        const { bumped, missing } = await rolloutRestart(deps.kube, this.namespace, targets, annotation, hash);
         if (bumped.length > 0) {
           deps.events.emit(
             this.res,
