@@ -46,8 +46,9 @@ Options:
   --timeout SECONDS            how long to wait for Ready (default 180)
   --namespace NS               namespace for the examples (default clever-playground)
   --provisioning-delay MS      simulated add-on provisioning time (default 3000)
-  --use-current-cluster        use the cluster of $KUBECONFIG (or ~/.kube/config) instead of a local plane
-  --kubeconfig PATH            use this kubeconfig's cluster instead of a local plane
+  --use-current-cluster        use the cluster of $KUBECONFIG (or ~/.kube/config) instead of a local plane; the
+                               operator then watches only --namespace, and what was applied is deleted on exit
+  --kubeconfig PATH            the same, with this kubeconfig
   --context NAME               kubeconfig context (with --kubeconfig / --use-current-cluster)
   -h, --help`;
 
@@ -288,7 +289,12 @@ export async function main(argv: string[]): Promise<number> {
     // CRDs: ours, and Paperclip's when its example is there (it is not ours to run, only to apply).
     const paperclipExamples = yamlFiles(join(root, 'examples', 'paperclip'));
     const paperclipCrds = paperclipExamples.length > 0 ? yamlFiles(join(root, 'test', 'fixtures', 'paperclip')) : [];
-    const crds = [...yamlFiles(join(root, 'crds')), ...paperclipCrds].flatMap(yamlObjects);
+    const crds = yamlFiles(join(root, 'crds')).flatMap(yamlObjects);
+    for (const crd of paperclipCrds.flatMap(yamlObjects)) {
+      // An existing cluster may run the real Paperclip operator: never replace its CRD with our test fixture.
+      if (useCluster && (await getObject(kube, refOf(crd)))) continue;
+      crds.push(crd);
+    }
     say(`installing ${crds.length} CustomResourceDefinitions...`);
     for (const crd of crds) await applyObject(kube, crd, FIELD_MANAGER, { force: true });
     for (const crd of crds) {
@@ -312,7 +318,9 @@ export async function main(argv: string[]): Promise<number> {
         source: 'playground (simulator dev account)',
       },
       clientOptions: { apiUrl: sim.url, bridgeUrl: sim.bridgeUrl },
-      namespaces: [],
+      // On an existing cluster only the playground's namespace: resources elsewhere may belong to a real operator
+      // and a real account, and must never be reconciled against the simulator.
+      namespaces: useCluster ? [namespace] : [],
       concurrency: 4,
       driftIntervalMs: 60_000,
       createGraceMs: 10_000,
@@ -338,7 +346,10 @@ export async function main(argv: string[]): Promise<number> {
         }
         const body: KubeObject = {
           ...obj,
-          metadata: { ...obj.metadata, ...(namespaced ? { namespace: obj.metadata?.namespace ?? namespace } : {}) },
+          metadata: {
+            ...obj.metadata,
+            ...(namespaced ? { namespace: useCluster ? namespace : (obj.metadata?.namespace ?? namespace) } : {}),
+          },
         };
         await applyObject(kube, body, FIELD_MANAGER, { force: true });
         if (namespaced && body.kind !== 'Secret' && body.kind !== 'ConfigMap') {

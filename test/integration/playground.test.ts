@@ -6,9 +6,11 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { defaultBinDir } from '../../src/controlplane/local-plane.ts';
 import { eventually } from '../support/kube.ts';
+import { kubectl } from '../support/kubectl.ts';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
@@ -106,6 +108,52 @@ describe('playground', () => {
       expect(await p.exited, p.output()).toBe(0);
       expect(p.output()).toContain('[playground] stopped');
       expect(await processesMentioning(workDir)).toEqual([]);
+    },
+  );
+
+  it(
+    '--kubeconfig: uses that cluster, only its own namespace, and deletes what it applied on exit',
+    { timeout: 150_000 },
+    async () => {
+      const namespace = `playground-${randomBytes(3).toString('hex')}`;
+      const p = playground([
+        '--kubeconfig',
+        inject('kubeconfigPath'),
+        '--namespace',
+        namespace,
+        '--exit-when-ready',
+        '--timeout',
+        '120',
+      ]);
+      const code = await p.exited;
+      expect(code, p.output()).toBe(0);
+      expect(p.output()).toContain('using the existing cluster');
+      expect(p.output()).not.toContain('starting a local control plane');
+      const line = p
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('PLAYGROUND_RESULT '))!;
+      const result = JSON.parse(line.slice('PLAYGROUND_RESULT '.length)) as {
+        ready: { namespace: string; ready: string }[];
+      };
+      expect(result.ready.length).toBeGreaterThanOrEqual(3);
+      expect(result.ready.every((r) => r.ready === 'True' && r.namespace === namespace)).toBe(true);
+      // Deleted on exit, finalizers honoured by the operator before it stopped: nothing left behind.
+      expect((await kubectl(['-n', namespace, 'get', 'clever', '-o', 'name'])).trim()).toBe('');
+      expect(
+        (
+          await kubectl([
+            '-n',
+            namespace,
+            'get',
+            'secrets',
+            '-l',
+            'app.kubernetes.io/managed-by=clever-addon-operator',
+            '-o',
+            'name',
+          ])
+        ).trim(),
+      ).toBe('');
     },
   );
 });
