@@ -236,6 +236,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal); // the terminal closed
   const waitUntil = async (deadline: number) => {
     while (!interrupted && Date.now() < deadline) await sleep(200);
   };
@@ -463,6 +464,7 @@ export async function main(argv: string[]): Promise<number> {
     await stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     say('stopped');
   }
 }
