@@ -216,8 +216,41 @@ describe('helm chart', () => {
     ).toContain('needs leaderElection.enabled=true');
   });
 
-  it('rendered non-default manifests are accepted by the real API server (server-side apply in a fresh namespace)', async () => {
+  it('rendered non-default manifests, ServiceMonitor and PrometheusRule included, are accepted by the real API server', async () => {
     const namespace = await createTestNamespace(adminKubeConfig(), 'helm');
+    // The Prometheus Operator's two kinds, as minimal CRDs (schema left open): enough for the API server to take
+    // the rendered ServiceMonitor and PrometheusRule as objects of those kinds.
+    const monitoringCrd = (kind: string, plural: string) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${plural}.monitoring.coreos.com` },
+      spec: {
+        group: 'monitoring.coreos.com',
+        scope: 'Namespaced',
+        names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    });
+    await kubectl(
+      ['apply', '--server-side', '-f', '-'],
+      [monitoringCrd('ServiceMonitor', 'servicemonitors'), monitoringCrd('PrometheusRule', 'prometheusrules')]
+        .map((c) => JSON.stringify(c))
+        .join('\n'),
+    );
+    await kubectl([
+      'wait',
+      '--for=condition=Established',
+      '--timeout=30s',
+      'crd/servicemonitors.monitoring.coreos.com',
+      'crd/prometheusrules.monitoring.coreos.com',
+    ]);
     const rendered = await helm([
       'template',
       'rendered',
@@ -238,6 +271,10 @@ describe('helm chart', () => {
       'networkPolicy.enabled=true',
       '--set',
       'metrics.grafanaDashboard.enabled=true',
+      '--set',
+      'metrics.serviceMonitor.enabled=true',
+      '--set',
+      'metrics.prometheusRule.enabled=true',
     ]);
     const out = await kubectl(['apply', '--server-side', '-f', '-'], rendered);
     expect(out).toContain('deployment.apps/rendered-clever-addon-operator serverside-applied');
@@ -245,7 +282,7 @@ describe('helm chart', () => {
       '-n',
       namespace,
       'get',
-      'deploy,sa,role,rolebinding,secret,svc,pdb,netpol,cm',
+      'deploy,sa,role,rolebinding,secret,svc,pdb,netpol,cm,servicemonitor,prometheusrule',
       '-o',
       'name',
     ]);
@@ -259,6 +296,8 @@ describe('helm chart', () => {
       'poddisruptionbudget.policy/rendered-clever-addon-operator',
       'networkpolicy.networking.k8s.io/rendered-clever-addon-operator',
       'configmap/rendered-clever-addon-operator-dashboard',
+      'servicemonitor.monitoring.coreos.com/rendered-clever-addon-operator',
+      'prometheusrule.monitoring.coreos.com/rendered-clever-addon-operator',
     ]) {
       expect(kinds).toContain(want);
     }
