@@ -207,6 +207,17 @@ describe('helm chart', () => {
     expect(all.find((d) => d.kind === 'NetworkPolicy')).toBeDefined();
   });
 
+  it('rbac.backups adds exactly the batch rules backups use', async () => {
+    const rulesOf = (all: Doc[]) => all.find((d) => d.kind === 'ClusterRole')!.rules!;
+    const base = rulesOf(await template('ops'));
+    const withBackups = rulesOf(await template('ops', '--set', 'rbac.backups=true'));
+    expect(base.some((r) => r.apiGroups.includes('batch'))).toBe(false);
+    expect(withBackups.slice(base.length)).toEqual([
+      { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get', 'create', 'patch', 'delete'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+    ]);
+  });
+
   it('bad values fail at install: schema violations and replicas > 1 without leader election', async () => {
     expect(await helmFails(['template', 'x', CHART, '--set', 'replicaCnt=2'])).toContain("'replicaCnt' not allowed");
     expect(await helmFails(['template', 'x', CHART, '--set', 'log.level=verbose'])).toContain('/log/level');

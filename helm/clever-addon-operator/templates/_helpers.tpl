@@ -102,6 +102,15 @@ or per watched namespace by a Role.
   resources: [instances]
   verbs: [get, patch]
 {{- end }}
+{{- if .Values.rbac.backups }}
+# spec.backup / spec.restoreFrom: a CronJob per resource and one-off restore Jobs, whose completion is watched.
+- apiGroups: [batch]
+  resources: [cronjobs]
+  verbs: [get, create, patch, delete]
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [get, list, watch, create, patch, delete]
+{{- end }}
 {{- end -}}
 
 {{/* The plural of every CRD shipped in crds/ (copied from the repository's crds/ by `npm run manifests`). */}}
