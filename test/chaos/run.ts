@@ -194,6 +194,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const operatorKubeconfig = kubeconfigVia(options.kubeconfigPath, `https://127.0.0.1:${proxy.port}`);
     const simulator = sim;
 
+    // Drift checks often enough to notice rotations and deletions behind our back within the run, but not more
+    // often than the Clever rate limit (10 calls/s, about 3 calls per check) can serve: with 300 resources and an
+    // 8 s interval the operator is overloaded for good and new resources wait minutes behind drift checks.
+    const driftSeconds = Math.max(8, Math.ceil(options.resources * 0.5));
     const metricsPorts = await Promise.all(Array.from({ length: options.replicas ?? 2 }, () => freePort()));
     const startReplica = (slot: number) => {
       replicas[slot] = spawnOperatorProcess({
@@ -207,7 +211,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           '--leader-election-namespace',
           namespace,
           '--drift-interval',
-          '8',
+          String(driftSeconds),
           '--create-grace',
           '3',
           '--concurrency',
@@ -589,7 +593,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       };
     };
 
-    const settleEnd = Date.now() + options.settleTimeoutMs;
+    // Every rotation or deletion behind our back needs a drift check to be seen: allow two intervals at least.
+    const settleEnd = Date.now() + Math.max(options.settleTimeoutMs, 2.5 * driftSeconds * 1_000);
     let results: InvariantResult[] = [];
     for (;;) {
       try {
