@@ -1,5 +1,8 @@
 // Runs the kubectl built with the control plane against the shared test cluster, as a user would.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { defaultBinDir } from '../../src/controlplane/local-plane.ts';
@@ -8,7 +11,12 @@ const run = promisify(execFile);
 
 export async function kubectl(args: string[], input?: string): Promise<string> {
   const bin = `${defaultBinDir()}/kubectl`;
-  const child = run(bin, ['--kubeconfig', inject('kubeconfigPath'), ...args], { maxBuffer: 16 * 1024 * 1024 });
+  // A fresh discovery cache per call: test files install CRDs in parallel, and a cache filled before a CRD existed
+  // makes kubectl answer "the server doesn't have a resource type" (e.g. for the `clever` category).
+  const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+  const child = run(bin, ['--kubeconfig', inject('kubeconfigPath'), '--cache-dir', cacheDir, ...args], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   if (input !== undefined) {
     child.child.stdin?.end(input);
   }
@@ -18,6 +26,8 @@ export async function kubectl(args: string[], input?: string): Promise<string> {
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`kubectl ${args.join(' ')} failed: ${e.stderr ?? e.message}`, { cause: err });
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
   }
 }
 
