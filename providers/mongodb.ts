@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { connectionUrl, need } from '../src/model/env.ts';
+import { databaseConnection } from '../src/model/env.ts';
 import { defineProvider } from '../src/model/provider.ts';
 import { backupSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
 
@@ -26,12 +26,7 @@ export default defineProvider<z.output<typeof spec>>({
   options: (s) => databaseOptions(s.options),
   readiness: { kind: 'databaseStatus' },
   binding(env) {
-    const host = need(env, 'MONGODB_ADDON_HOST');
-    const port = need(env, 'MONGODB_ADDON_PORT');
-    const username = need(env, 'MONGODB_ADDON_USER');
-    const password = need(env, 'MONGODB_ADDON_PASSWORD');
-    const database = need(env, 'MONGODB_ADDON_DB');
-    const url = connectionUrl({ scheme: 'mongodb', username, password, host, port, path: database });
+    const { host, port, username, password, database, url } = databaseConnection(env, 'MONGODB_ADDON', 'mongodb');
     return {
       serviceBinding: { type: 'mongodb', host, port, username, password, database, uri: url },
       consumer: { DATABASE_URL: url, MONGODB_URI: url },

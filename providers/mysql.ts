@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { connectionUrl, need } from '../src/model/env.ts';
+import { databaseConnection } from '../src/model/env.ts';
 import { defineProvider } from '../src/model/provider.ts';
 import { backupSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
 
@@ -26,12 +26,7 @@ export default defineProvider<z.output<typeof spec>>({
   options: (s) => databaseOptions(s.options),
   readiness: { kind: 'databaseStatus' },
   binding(env) {
-    const host = need(env, 'MYSQL_ADDON_HOST');
-    const port = need(env, 'MYSQL_ADDON_PORT');
-    const username = need(env, 'MYSQL_ADDON_USER');
-    const password = need(env, 'MYSQL_ADDON_PASSWORD');
-    const database = need(env, 'MYSQL_ADDON_DB');
-    const url = connectionUrl({ scheme: 'mysql', username, password, host, port, path: database });
+    const { host, port, username, password, database, url } = databaseConnection(env, 'MYSQL_ADDON', 'mysql');
     return {
       serviceBinding: { type: 'mysql', host, port, username, password, database, uri: url },
       // The form Prisma, Sequelize, TypeORM and mysql2 accept; TLS is negotiated by the client's own settings.

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { connectionUrl, need } from '../src/model/env.ts';
+import { databaseConnection } from '../src/model/env.ts';
 import { defineProvider } from '../src/model/provider.ts';
 import { backupSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
 
@@ -26,12 +26,7 @@ export default defineProvider<z.output<typeof spec>>({
   options: (s) => databaseOptions(s.options),
   readiness: { kind: 'databaseStatus' },
   binding(env) {
-    const host = need(env, 'POSTGRESQL_ADDON_HOST');
-    const port = need(env, 'POSTGRESQL_ADDON_PORT');
-    const username = need(env, 'POSTGRESQL_ADDON_USER');
-    const password = need(env, 'POSTGRESQL_ADDON_PASSWORD');
-    const database = need(env, 'POSTGRESQL_ADDON_DB');
-    const url = connectionUrl({ scheme: 'postgresql', username, password, host, port, path: database });
+    const { host, port, username, password, database, url } = databaseConnection(env, 'POSTGRESQL_ADDON', 'postgresql');
     return {
       serviceBinding: { type: 'postgresql', host, port, username, password, database, uri: url },
       // libpq form with TLS required: Paperclip (postgres.js) and pg_dump both read it.

@@ -45,3 +45,27 @@ export function connectionUrl(parts: UrlParts): string {
 export function httpsEndpoint(host: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `https://${host}`;
 }
+
+export interface DatabaseConnection {
+  host: string;
+  port: string;
+  username: string;
+  password: string;
+  database: string;
+  /** `scheme://user:password@host:port/database`, credentials percent-encoded. */
+  url: string;
+}
+
+/**
+ * The connection of a Clever database add-on whose environment follows the `<PREFIX>_HOST/_PORT/_USER/_PASSWORD/_DB`
+ * convention (PostgreSQL, MySQL, MongoDB).
+ */
+export function databaseConnection(env: Record<string, string>, prefix: string, scheme: string): DatabaseConnection {
+  const host = need(env, `${prefix}_HOST`);
+  const port = need(env, `${prefix}_PORT`);
+  const username = need(env, `${prefix}_USER`);
+  const password = need(env, `${prefix}_PASSWORD`);
+  const database = need(env, `${prefix}_DB`);
+  const url = connectionUrl({ scheme, username, password, host, port, path: database });
+  return { host, port, username, password, database, url };
+}
