@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { defaultBinDir } from '../../src/controlplane/local-plane.ts';
-import { DEV_OAUTH_SECRET, DEV_OAUTH_TOKEN, DEV_ORG_ID } from '../../src/simulator/index.ts';
+import { writeDevOperatorConfig } from '../support/operator-config.ts';
 
 const run = promisify(execFile);
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
@@ -60,20 +60,7 @@ export function spawnOperatorProcess(args: {
   /** Serve /metrics on this loopback port (default: an ephemeral one nobody reads). */
   metricsPort?: number;
 }): OperatorProcess {
-  const dir = mkdtempSync(join(tmpdir(), 'chaos-operator-'));
-  const config = join(dir, 'config.toml');
-  writeFileSync(
-    config,
-    [
-      '[api]',
-      `token = "${DEV_OAUTH_TOKEN}"`,
-      `secret = "${DEV_OAUTH_SECRET}"`,
-      `organisation = "${DEV_ORG_ID}"`,
-      `endpoint = "${args.simUrl}"`,
-      `bridge-endpoint = "${args.bridgeUrl}"`,
-      '',
-    ].join('\n'),
-  );
+  const config = writeDevOperatorConfig(args.simUrl, args.bridgeUrl, 'chaos-operator-');
   const child = spawn(
     process.execPath,
     [

@@ -3,9 +3,6 @@
 // installed once per run.
 import * as k8s from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { inject } from 'vitest';
@@ -21,6 +18,7 @@ import {
   type SimulatorOptions,
 } from '../../src/simulator/index.ts';
 import { installCrds } from './kubectl.ts';
+import { writeDevOperatorConfig } from './operator-config.ts';
 
 let crdsInstalled: Promise<void> | undefined;
 
@@ -117,20 +115,7 @@ export function spawnOperator(args: {
   child: ChildProcess;
   output: () => string;
 } {
-  const dir = mkdtempSync(join(tmpdir(), 'operator-'));
-  const config = join(dir, 'config.toml');
-  writeFileSync(
-    config,
-    [
-      '[api]',
-      `token = "${DEV_OAUTH_TOKEN}"`,
-      `secret = "${DEV_OAUTH_SECRET}"`,
-      `organisation = "${DEV_ORG_ID}"`,
-      `endpoint = "${args.simUrl}"`,
-      `bridge-endpoint = "${args.bridgeUrl}"`,
-      '',
-    ].join('\n'),
-  );
+  const config = writeDevOperatorConfig(args.simUrl, args.bridgeUrl);
   const child = spawn(
     process.execPath,
     [
