@@ -28,6 +28,8 @@ export interface LocalPlaneOptions {
   users?: PlaneUser[];
   startTimeoutMs?: number;
   log?: (message: string) => void;
+  /** Picks the etcd client, etcd peer and kube-apiserver ports; default freePorts. A seam for the port-race test. */
+  pickPorts?: (count: number) => Promise<number[]>;
 }
 
 export interface LocalPlane {
@@ -57,16 +59,35 @@ export function defaultBinDir(): string {
   );
 }
 
-export async function freePort(): Promise<number> {
+function listenEphemeral(): Promise<{ port: number; close: () => Promise<void> }> {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.unref();
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port'))));
+      if (typeof addr !== 'object' || !addr) return reject(new Error('no port'));
+      resolvePort({ port: addr.port, close: () => new Promise((done) => srv.close(() => done())) });
     });
   });
+}
+
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
+}
+
+/**
+ * Distinct free loopback ports. All listeners stay open until every port is known: closing each one before asking
+ * for the next lets the kernel hand the same port out twice (CI once gave etcd and kube-apiserver the same one).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const held: { port: number; close: () => Promise<void> }[] = [];
+  try {
+    for (let i = 0; i < count; i++) held.push(await listenEphemeral());
+    return held.map((h) => h.port);
+  } finally {
+    await Promise.all(held.map((h) => h.close()));
+  }
 }
 
 function probe(url: string, ca?: string): Promise<number> {
@@ -111,7 +132,29 @@ function kubeconfigJson(server: string, caPem: string, certPem: string, keyPem: 
   );
 }
 
+function portTaken(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e.message.includes('address already in use')) return true;
+  }
+  return false;
+}
+
+/**
+ * Starts etcd and kube-apiserver. A free port can still be taken by another process between our probe and the
+ * binary's bind; that start-up is retried on fresh ports (up to three attempts) instead of failing the run.
+ */
 export async function startLocalPlane(options: LocalPlaneOptions = {}): Promise<LocalPlane> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLocalPlaneOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !portTaken(err)) throw err;
+      options.log?.(`a port was taken during start-up (attempt ${attempt}); retrying on fresh ports`);
+    }
+  }
+}
+
+async function startLocalPlaneOnce(options: LocalPlaneOptions): Promise<LocalPlane> {
   const log = options.log ?? (() => undefined);
   const binDir = options.binDir ?? defaultBinDir();
   for (const bin of ['etcd', 'kube-apiserver']) {
@@ -142,7 +185,11 @@ export async function startLocalPlane(options: LocalPlaneOptions = {}): Promise<
       (options.users ?? []).map((u) => `${u.token},${u.name},${u.name},"${u.groups.join(',')}"`).join('\n') + '\n',
     );
 
-    const [etcdClientPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const [etcdClientPort, etcdPeerPort, apiPort] = (await (options.pickPorts ?? freePorts)(3)) as [
+      number,
+      number,
+      number,
+    ];
     const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
     log(`starting etcd on ${etcdUrl}`);
     etcd = startSupervised(

@@ -11,7 +11,7 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, startLocalPlane, type LocalPlane } from '../../src/controlplane/local-plane.ts';
+import { freePorts, startLocalPlane, type LocalPlane } from '../../src/controlplane/local-plane.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { installCrdsWith, spawnOperatorProcess, REPO_ROOT, type OperatorProcess } from '../chaos/procs.ts';
 
@@ -162,8 +162,7 @@ async function startOperator(
   h: Harness,
   namespace: string,
 ): Promise<{ op: OperatorProcess; health: string; metrics: string }> {
-  const port = await freePort();
-  const metricsPort = await freePort();
+  const [port, metricsPort] = (await freePorts(2)) as [number, number];
   const op = spawnOperatorProcess({
     name: 'bench',
     kubeconfigPath: h.plane.kubeconfigPath,

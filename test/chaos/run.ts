@@ -6,7 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { providers } from '../../providers/index.ts';
-import { freePort, type LocalPlane } from '../../src/controlplane/local-plane.ts';
+import { freePorts, type LocalPlane } from '../../src/controlplane/local-plane.ts';
 import type { AddonStatus } from '../../src/model/status.ts';
 import { Rng } from '../../src/simulator/rng.ts';
 import { startSimulator, type FaultRule, type Simulator } from '../../src/simulator/index.ts';
@@ -198,7 +198,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // often than the Clever rate limit (10 calls/s, about 3 calls per check) can serve: with 300 resources and an
     // 8 s interval the operator is overloaded for good and new resources wait minutes behind drift checks.
     const driftSeconds = Math.max(8, Math.ceil(options.resources * 0.5));
-    const metricsPorts = await Promise.all(Array.from({ length: options.replicas ?? 2 }, () => freePort()));
+    const metricsPorts = await freePorts(options.replicas ?? 2);
     const startReplica = (slot: number) => {
       replicas[slot] = spawnOperatorProcess({
         metricsPort: metricsPorts[slot]!,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { freePort } from '../../src/controlplane/local-plane.ts';
+import { freePorts } from '../../src/controlplane/local-plane.ts';
 import { adminKubeConfig, createTestNamespace, eventually } from '../support/kube.ts';
 import { ensureCrds } from '../support/operator.ts';
 
@@ -79,7 +79,7 @@ describe('production install (what the Dockerfile ships)', () => {
   it('run: ready on a real API server, metrics and probes served, JSON logs, nothing written, SIGTERM stops it', async () => {
     await ensureCrds();
     const namespace = await createTestNamespace(adminKubeConfig(), 'image');
-    const [metricsPort, healthPort] = [await freePort(), await freePort()];
+    const [metricsPort, healthPort] = (await freePorts(2)) as [number, number];
     const before = listing(app);
     const child = spawn(
       process.execPath,
