@@ -2,12 +2,15 @@
 // (clever-api.md §6). Credentials are kept structured so rotation and migration can change one part (password,
 // host) and the env (URIs included) is rebuilt consistently.
 import { ALNUM, LOWER_ALNUM, UPPER_ALNUM, type Rng } from './rng.ts';
-import type { EnvVar } from './types.ts';
+import type { DatabaseServers, EnvVar } from './types.ts';
+
+export const DATABASE_PROVIDERS: readonly string[] = ['postgresql-addon', 'mysql-addon', 'mongodb-addon'];
 
 export interface EnvContext {
   rng: Rng;
   passwordAlphabet: string;
   cellarHost?: string;
+  databaseServers?: DatabaseServers;
   realId: string;
   ownerId: string;
   options: Record<string, string>;
@@ -53,9 +56,10 @@ export function generateCredentials(providerId: string, ctx: EnvContext): Creden
     case 'mongodb-addon': {
       const p = prefix(ctx);
       const kind = providerId.replace('-addon', '');
+      const server = ctx.databaseServers?.[providerId];
       return {
-        host: `${p}-${kind}.${SERVICES}`,
-        port: port(ctx),
+        host: server?.host ?? `${p}-${kind}.${SERVICES}`,
+        port: server ? String(server.port) : port(ctx),
         database: p,
         user: `u${ctx.rng.string(19, LOWER_ALNUM)}`,
         password: password(ctx),

@@ -58,6 +58,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     passwordAlphabet: options.passwordAlphabet ?? ALNUM,
     cellarHost: options.cellarHost,
     ...(options.onCellarKeys ? { onCellarKeys: options.onCellarKeys } : {}),
+    ...(options.databaseServers ? { databaseServers: options.databaseServers } : {}),
+    ...(options.onDatabaseCredentials ? { onDatabaseCredentials: options.onDatabaseCredentials } : {}),
   });
   const router = new Router();
   const deps: HandlerDeps = {

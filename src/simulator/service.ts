@@ -1,8 +1,8 @@
 // Add-on operations on the state (create, rename, delete, rotate, migrate). HTTP-agnostic: handlers map requests
 // to these, and the programmatic Simulator API uses them directly.
-import { buildEnv, generateCredentials, moveHost, rotateSecrets, type EnvContext } from './env.ts';
+import { buildEnv, DATABASE_PROVIDERS, generateCredentials, moveHost, rotateSecrets, type EnvContext } from './env.ts';
 import type { Store } from './state.ts';
-import type { EnvVar, SimulatedAddon, SimulatedMigration } from './types.ts';
+import type { DatabaseCredentials, DatabaseServers, EnvVar, SimulatedAddon, SimulatedMigration } from './types.ts';
 import type { CreateRequest } from './validate.ts';
 import { migrationDone } from './views.ts';
 
@@ -14,6 +14,8 @@ export interface ServiceConfig {
   passwordAlphabet: string;
   cellarHost?: string;
   onCellarKeys?: (keys: { keyId: string; keySecret: string }) => void;
+  databaseServers?: DatabaseServers;
+  onDatabaseCredentials?: (credentials: DatabaseCredentials) => void;
 }
 
 const MIGRATION_STEPS = ['PREPARE', 'CREATE_NEW_INSTANCE', 'COPY_DATA', 'SWITCH_ENDPOINT', 'CLEANUP'];
@@ -34,15 +36,21 @@ export class AddonService {
       rng: this.store.rng,
       passwordAlphabet: this.config.passwordAlphabet,
       cellarHost: this.config.cellarHost,
+      ...(this.config.databaseServers ? { databaseServers: this.config.databaseServers } : {}),
       realId: a.realId,
       ownerId: a.ownerId,
       options: a.options,
     };
   }
 
+  /** Tells the servers standing in for Cellar and the databases the credentials of an add-on (new or rotated). */
   private announceKeys(providerId: string, credentials: Record<string, string>): void {
     const { keyId, keySecret } = credentials;
     if (providerId === 'cellar-addon' && keyId && keySecret) this.config.onCellarKeys?.({ keyId, keySecret });
+    const { host, port, database, user, password } = credentials;
+    if (DATABASE_PROVIDERS.includes(providerId) && host && port && database && user && password) {
+      this.config.onDatabaseCredentials?.({ providerId, host, port: Number(port), database, user, password });
+    }
   }
 
   create(ownerId: string, req: CreateRequest): SimulatedAddon {

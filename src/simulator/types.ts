@@ -1,6 +1,21 @@
 // Public types of the simulator. Tests, benchmarks and the playground code against these, so they change only with
 // care; internal state types live in state.ts.
 
+/** Real database servers standing in for Clever's, by provider id: their add-ons get this host and port. */
+export type DatabaseServers = Partial<
+  Record<'postgresql-addon' | 'mysql-addon' | 'mongodb-addon', { host: string; port: number }>
+>;
+
+/** What a real database server standing in for Clever's must accept for one add-on. */
+export interface DatabaseCredentials {
+  providerId: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
 export interface OAuthCredentials {
   token: string;
   secret: string;
@@ -132,6 +147,16 @@ export interface SimulatorOptions {
    * Cellar (cellarHost) can accept them, as the real Cellar knows its add-ons' keys.
    */
   onCellarKeys?: (keys: { keyId: string; keySecret: string }) => void;
+  /**
+   * Real database servers (e.g. a local PostgreSQL) whose host and port the add-ons of that provider get instead of
+   * made-up ones, so their connection Secrets reach something real: pg_dump in a backup test, a local app.
+   */
+  databaseServers?: DatabaseServers;
+  /**
+   * Told each database add-on's database, user and password when they are generated or rotated, so the server in
+   * databaseServers can create them, as Clever provisions them on its own servers.
+   */
+  onDatabaseCredentials?: (credentials: DatabaseCredentials) => void;
   /** Characters used for generated passwords, to test clients against URI-hostile characters. */
   passwordAlphabet?: string;
   /** Plan ids or slugs whose creation answers 402 (payment confirmation required). */

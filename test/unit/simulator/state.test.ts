@@ -6,6 +6,7 @@ import { planId } from '../../../src/simulator/catalogue.ts';
 import { ALNUM } from '../../../src/simulator/rng.ts';
 import { AddonService } from '../../../src/simulator/service.ts';
 import { Store } from '../../../src/simulator/state.ts';
+import type { DatabaseCredentials } from '../../../src/simulator/types.ts';
 import { validateCreate } from '../../../src/simulator/validate.ts';
 
 const ORG = 'orga_00000000-0000-4000-8000-0000000000a1';
@@ -120,5 +121,52 @@ describe('credential rotation', () => {
     svc.replaceEnv(cp, [{ name: 'A', value: '1' }]);
     svc.rotate(cp);
     expect(cp.env).toEqual([{ name: 'A', value: '1' }]);
+  });
+});
+
+describe('real database servers behind database add-ons', () => {
+  it('points add-ons at the configured server and announces their credentials on create, rotate and migrate', () => {
+    let t = 1_000;
+    const announced: DatabaseCredentials[] = [];
+    const svc = new AddonService(new Store(undefined, 6), {
+      now: () => t,
+      provisioningDelayMs: 0,
+      listConsistencyDelayMs: 0,
+      migrationStepMs: 10,
+      passwordAlphabet: ALNUM,
+      databaseServers: { 'postgresql-addon': { host: '127.0.0.1', port: 55432 } },
+      onDatabaseCredentials: (c) => announced.push(c),
+    });
+    const pg = svc.create(ORG, pgRequest());
+    const env = Object.fromEntries(pg.env.map((e) => [e.name, e.value]));
+    expect(env.POSTGRESQL_ADDON_HOST).toBe('127.0.0.1');
+    expect(env.POSTGRESQL_ADDON_PORT).toBe('55432');
+    expect(new URL(env.POSTGRESQL_ADDON_URI!).host).toBe('127.0.0.1:55432');
+    expect(announced).toEqual([
+      {
+        providerId: 'postgresql-addon',
+        host: '127.0.0.1',
+        port: 55432,
+        database: env.POSTGRESQL_ADDON_DB,
+        user: env.POSTGRESQL_ADDON_USER,
+        password: env.POSTGRESQL_ADDON_PASSWORD,
+      },
+    ]);
+
+    svc.rotate(pg);
+    expect(announced).toHaveLength(2);
+    expect(announced[1]!.password).toBe(pg.credentials.password);
+    expect(announced[1]!.password).not.toBe(announced[0]!.password);
+
+    // A migration lands on "a new instance": the same real server, since it is the only one there is.
+    svc.startMigration(pg, { planId: planId('postgresql-addon', 'm_big'), region: 'par', version: '17' });
+    t += 50;
+    expect(svc.find(ORG, pg.id)?.credentials).toMatchObject({ host: '127.0.0.1', port: '55432' });
+
+    // Other providers keep made-up hosts.
+    const r = validateCreate({ providerId: 'mysql-addon', plan: planId('mysql-addon', 'xs_sml'), region: 'par' });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(svc.create(ORG, r.value).credentials.host).toMatch(/-mysql\.services\.clever-cloud\.com$/);
+    expect(announced.at(-1)?.providerId).toBe('mysql-addon');
   });
 });
