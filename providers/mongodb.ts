@@ -33,8 +33,8 @@ export default defineProvider<z.output<typeof spec>>({
     };
   },
   backup: {
-    dump: 'mongodump --uri="${MONGODB_URI:-$MONGODB_ADDON_URI}" --archive --gzip',
-    restore: 'mongorestore --uri="${MONGODB_URI:-$MONGODB_ADDON_URI}" --archive --gzip --drop',
+    dump: ['mongodump --uri="${MONGODB_URI:-$MONGODB_ADDON_URI}" --archive --gzip'],
+    restore: ['mongorestore --uri="${MONGODB_URI:-$MONGODB_ADDON_URI}" --archive --gzip --drop'],
     extension: 'archive.gz',
   },
   printerColumns: [{ name: 'Version', type: 'string', jsonPath: '.status.version', priority: 1 }],

@@ -36,13 +36,17 @@ export default defineProvider<z.output<typeof spec>>({
   backup: {
     // MariaDB and MySQL client options only (the tools image ships mariadb-client); the password via MYSQL_PWD,
     // never on the command line.
-    dump:
+    dump: [
       'MYSQL_PWD="${MYSQL_ADDON_PASSWORD:-$password}" mysqldump --host="${MYSQL_ADDON_HOST:-$host}" ' +
-      '--port="${MYSQL_ADDON_PORT:-$port}" --user="${MYSQL_ADDON_USER:-$username}" --single-transaction --quick ' +
-      '--routines --triggers --no-tablespaces "${MYSQL_ADDON_DB:-$database}" | gzip -c',
-    restore:
-      'gunzip -c | MYSQL_PWD="${MYSQL_ADDON_PASSWORD:-$password}" mysql --host="${MYSQL_ADDON_HOST:-$host}" ' +
-      '--port="${MYSQL_ADDON_PORT:-$port}" --user="${MYSQL_ADDON_USER:-$username}" "${MYSQL_ADDON_DB:-$database}"',
+        '--port="${MYSQL_ADDON_PORT:-$port}" --user="${MYSQL_ADDON_USER:-$username}" --single-transaction --quick ' +
+        '--routines --triggers --no-tablespaces "${MYSQL_ADDON_DB:-$database}"',
+      'gzip -c',
+    ],
+    restore: [
+      'gunzip -c',
+      'MYSQL_PWD="${MYSQL_ADDON_PASSWORD:-$password}" mysql --host="${MYSQL_ADDON_HOST:-$host}" ' +
+        '--port="${MYSQL_ADDON_PORT:-$port}" --user="${MYSQL_ADDON_USER:-$username}" "${MYSQL_ADDON_DB:-$database}"',
+    ],
     extension: 'sql.gz',
   },
   printerColumns: [{ name: 'Version', type: 'string', jsonPath: '.status.version', priority: 1 }],

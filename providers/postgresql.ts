@@ -35,10 +35,11 @@ export default defineProvider<z.output<typeof spec>>({
   },
   backup: {
     // Custom format: compressed, and pg_restore can --clean what it restores. One transaction: all or nothing.
-    dump: 'pg_dump --format=custom --no-owner --no-privileges --dbname="${DATABASE_URL:-$POSTGRESQL_ADDON_URI}"',
-    restore:
+    dump: ['pg_dump --format=custom --no-owner --no-privileges --dbname="${DATABASE_URL:-$POSTGRESQL_ADDON_URI}"'],
+    restore: [
       'pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction ' +
-      '--dbname="${DATABASE_URL:-$POSTGRESQL_ADDON_URI}"',
+        '--dbname="${DATABASE_URL:-$POSTGRESQL_ADDON_URI}"',
+    ],
     extension: 'dump',
   },
   printerColumns: [{ name: 'Version', type: 'string', jsonPath: '.status.version', priority: 1 }],

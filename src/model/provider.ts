@@ -75,15 +75,17 @@ export interface VersionSupport {
 }
 
 /**
- * How the operator's own backups (spec.backup, spec.restoreFrom) dump and restore this kind. Both commands run in
- * a POSIX shell with the connection Secret as environment (envFrom): they read credentials from variables only,
- * never from arguments baked into the Job, and may fall back across dialects (`${DATABASE_URL:-$..._URI}`).
+ * How the operator's own backups (spec.backup, spec.restoreFrom) dump and restore this kind. The commands run in
+ * a POSIX shell (dash or busybox ash: no pipefail) with the connection Secret as environment (envFrom): they read
+ * credentials from variables only, never from arguments baked into the Job, and may fall back across dialects
+ * (`${DATABASE_URL:-$..._URI}`). Each is a list of pipeline stages, never a pipeline written inside one string, so
+ * the script can check every stage's exit status: `a | gzip` alone would hide a failure of `a`.
  */
 export interface BackupTools {
-  /** Writes one dump of the whole database to stdout. */
-  dump: string;
-  /** Reads a dump made by `dump` on stdin and loads it, replacing what exists. */
-  restore: string;
+  /** Stages that write one dump of the whole database to stdout. */
+  dump: readonly string[];
+  /** Stages that read a dump made by `dump` on stdin and load it, replacing what exists. */
+  restore: readonly string[];
   /** Object key extension, without the dot, e.g. `dump`, `sql.gz`. */
   extension: string;
   /** Image with the client tools and the aws CLI; default: the operator-wide backup image. */
