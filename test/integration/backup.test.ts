@@ -1,15 +1,17 @@
 // spec.backup and spec.restoreFrom on the real API server. No kubelet or controller-manager runs here: CronJobs
 // never fire and Jobs never run, so a run is simulated the way the CronJob controller and the Job controller would
-// leave it: a Job named <cronjob>-<scheduled unix minutes> from the CronJob's template, then its status written
-// through the status subresource (Complete or Failed, with the conditions the API server requires).
+// leave it (test/support/jobs.ts). backup.tools.test.ts runs the Jobs' scripts for real.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { getObject } from '../../src/kube/objects.ts';
 import type { ObjectList } from '../../src/kube/types.ts';
-import { backupKey, scheduledJobName, type CronJobObject, type JobObject } from '../../src/reconcile/backup.ts';
+import { backupKey, type CronJobObject, type JobObject } from '../../src/reconcile/backup.ts';
 import type { SecretObject } from '../../src/reconcile/secret.ts';
 import { adminKubeConfig, apiError, createTestNamespace, eventually, statusMessage } from '../support/kube.ts';
-import { startOperator, type OperatorHarness } from '../support/operator.ts';
+import { JobSimulator } from '../support/jobs.ts';
+import { stopProcess } from '../support/addons.ts';
+import { spawnOperator, startOperator, type OperatorHarness } from '../support/operator.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
 import { CELLAR, POSTGRESQL, condition, namespaceApi, type Resource } from '../support/resources.ts';
 
 describe('off-platform backups and restore', () => {
@@ -18,6 +20,7 @@ describe('off-platform backups and restore', () => {
   let namespace = '';
   let api: ReturnType<typeof namespaceApi>;
   let op: OperatorHarness;
+  let jobs: JobSimulator;
 
   const target = { cellarRef: { name: 'store', bucket: 'backups' } };
   const jobsPath = () => `/apis/batch/v1/namespaces/${namespace}/jobs`;
@@ -33,65 +36,12 @@ describe('off-platform backups and restore', () => {
       .map(([, v]) => Buffer.from(v, 'base64').toString());
   };
 
-  /** What the CronJob controller would create for the run scheduled at `at`. */
-  async function simulateRun(cronJobName: string, at: Date): Promise<string> {
-    const cj = (await cronJob(cronJobName))!;
-    const template = cj.spec!.jobTemplate as { metadata: JobObject['metadata']; spec: Record<string, unknown> };
-    const name = scheduledJobName(cronJobName, at);
-    await kube.request('POST', jobsPath(), {
-      body: {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: {
-          name,
-          labels: template.metadata?.labels,
-          annotations: template.metadata?.annotations,
-          ownerReferences: [
-            { apiVersion: 'batch/v1', kind: 'CronJob', name: cronJobName, uid: cj.metadata!.uid!, controller: true },
-          ],
-        },
-        spec: template.spec,
-      },
-    });
-    return name;
-  }
-
-  /** What the Job controller would write when the Job finishes. */
-  async function finishJob(name: string, outcome: 'Complete' | 'Failed', at = new Date()): Promise<void> {
-    const start = new Date(at.getTime() - 60_000).toISOString();
-    const end = at.toISOString();
-    const cond = (type: string, reason: string) => ({
-      type,
-      status: 'True',
-      reason,
-      message: reason,
-      lastProbeTime: end,
-      lastTransitionTime: end,
-    });
-    const status =
-      outcome === 'Complete'
-        ? {
-            startTime: start,
-            completionTime: end,
-            succeeded: 1,
-            conditions: [cond('SuccessCriteriaMet', 'CompletionsReached'), cond('Complete', 'CompletionsReached')],
-          }
-        : {
-            startTime: start,
-            failed: 1,
-            conditions: [cond('FailureTarget', 'BackoffLimitExceeded'), cond('Failed', 'BackoffLimitExceeded')],
-          };
-    await kube.request('PATCH', `${jobsPath()}/${name}/status`, {
-      body: { status },
-      contentType: 'application/merge-patch+json',
-    });
-  }
-
   const backupHealthy = (r: Resource) => condition(r, 'BackupHealthy');
 
   beforeAll(async () => {
     namespace = await createTestNamespace(kc, 'backup');
     api = namespaceApi(kc, namespace);
+    jobs = new JobSimulator(kube, namespace);
     op = await startOperator({ namespaces: [namespace], manager: { driftIntervalMs: 2_000 } });
     await api.create(CELLAR, 'store', {});
     await api.waitReady(CELLAR, 'store', 30_000);
@@ -178,8 +128,8 @@ describe('off-platform backups and restore', () => {
   it('reports runs from the Jobs: the key of the last success, then BackupHealthy False when a run fails', async () => {
     await eventually(() => cronJob('db-backup'), 30_000, 'CronJob');
     const okAt = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000);
-    const ok = await simulateRun('db-backup', okAt);
-    await finishJob(ok, 'Complete');
+    const ok = await jobs.scheduleRun('db-backup', okAt);
+    await jobs.finish(ok, 'Complete');
     const key = backupKey(`${namespace}/db/`, okAt, 'dump');
     const healthy = await api.waitFor(
       POSTGRESQL,
@@ -191,8 +141,8 @@ describe('off-platform backups and restore', () => {
     expect(healthy.status?.backup?.lastScheduleTime).toBeDefined();
     expect(backupHealthy(healthy)?.reason).toBe('BackupSucceeded');
 
-    const failed = await simulateRun('db-backup', new Date(okAt.getTime() + 60_000));
-    await finishJob(failed, 'Failed');
+    const failed = await jobs.scheduleRun('db-backup', new Date(okAt.getTime() + 60_000));
+    await jobs.finish(failed, 'Failed');
     const unhealthy = await api.waitFor(
       POSTGRESQL,
       'db',
@@ -248,7 +198,7 @@ describe('off-platform backups and restore', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(condition(await api.get(POSTGRESQL, 'restored'), 'Ready')?.status).toBe('False');
 
-    await finishJob(job!.metadata!.name!, 'Complete');
+    await jobs.finish(job!.metadata!.name!, 'Complete');
     const ready = await api.waitReady(POSTGRESQL, 'restored', 20_000);
     expect(ready.status?.restore).toMatchObject({ phase: 'Succeeded', jobName: job!.metadata!.name });
     // Done once: deleting the finished Job does not start another restore.
@@ -270,7 +220,7 @@ describe('off-platform backups and restore', () => {
       30_000,
       'restore Job',
     );
-    await finishJob(job!.metadata!.name!, 'Failed');
+    await jobs.finish(job!.metadata!.name!, 'Failed');
     const failed = await api.waitFor(
       POSTGRESQL,
       'broken',
@@ -296,5 +246,44 @@ describe('off-platform backups and restore', () => {
     );
     expect(backupHealthy(r)?.message).toContain('Cellar nowhere not found');
     expect(await cronJob('no-store-backup')).toBeUndefined();
+  });
+});
+
+describe('the operator-wide backup image', () => {
+  const kc = adminKubeConfig();
+
+  it('run --backup-image sets the image of CronJobs whose resource names none; spec.backup.image still wins', async () => {
+    const namespace = await createTestNamespace(kc, 'backup-image');
+    const api = namespaceApi(kc, namespace);
+    const sim = await startSimulator({ seed: 21 });
+    const p = spawnOperator({
+      simUrl: sim.url,
+      bridgeUrl: sim.bridgeUrl,
+      namespaces: [namespace],
+      extraArgs: ['--leader-election', 'false', '--backup-image', 'registry.example.com/ops/backup-tools:7'],
+    });
+    try {
+      const target = { cellarRef: { name: 'store', bucket: 'backups' } };
+      await api.create(CELLAR, 'store', {});
+      await api.create(POSTGRESQL, 'plain', { backup: { schedule: '0 3 * * *', target } });
+      await api.create(POSTGRESQL, 'own', {
+        backup: { schedule: '0 3 * * *', target, image: 'registry.example.com/team/pg-tools:17' },
+      });
+      const imageOf = async (name: string) => {
+        const cj = await getObject<CronJobObject>(kc, { apiVersion: 'batch/v1', kind: 'CronJob', namespace, name });
+        const spec = cj?.spec as
+          { jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } } } | undefined;
+        return spec?.jobTemplate.spec.template.spec.containers[0]?.image;
+      };
+      expect(await eventually(() => imageOf('plain-backup'), 60_000, 'CronJob plain-backup')).toBe(
+        'registry.example.com/ops/backup-tools:7',
+      );
+      expect(await eventually(() => imageOf('own-backup'), 30_000, 'CronJob own-backup')).toBe(
+        'registry.example.com/team/pg-tools:17',
+      );
+    } finally {
+      await stopProcess(p.child, 'SIGTERM');
+      await sim.stop();
+    }
   });
 });

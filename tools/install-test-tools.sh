@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what test/integration/backup.tools.test.ts runs for real, when missing: a PostgreSQL server with its
+# client tools (Debian package postgresql) and the aws CLI (PyPI awscli, or Debian's awscli without pip). Idempotent:
+# a machine that has them is left alone. Needs root (or sudo) only when something must be installed.
+set -euo pipefail
+
+say() { printf '\033[1m[test-tools]\033[0m %s\n' "$*"; }
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    say "need root to run: $*"; exit 1
+  fi
+}
+apt_updated=no
+apt_install() {
+  if [ "$apt_updated" = no ]; then as_root apt-get update -qq; apt_updated=yes; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+}
+
+server=$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$server" ] || ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then
+  say "installing PostgreSQL (server and client tools)"
+  apt_install postgresql
+  server=$(ls -d /usr/lib/postgresql/*/bin/postgres | sort -V | tail -n 1)
+fi
+say "postgres: $("$server" --version)"
+
+if ! command -v aws >/dev/null; then
+  say "installing the aws CLI"
+  if command -v pip3 >/dev/null; then pip3 install --quiet --disable-pip-version-check awscli; hash -r; fi
+  command -v aws >/dev/null || apt_install awscli
+fi
+say "aws: $(aws --version 2>&1)"
