@@ -27,6 +27,7 @@ Options:
   --concurrency N                reconciles at once per kind (default 4)
   --drift-interval SECONDS       re-check period of each add-on (default 300)
   --create-grace SECONDS         how long an unconfirmed create is waited for before creating again (default 60)
+  --backup-image IMAGE           image of backup and restore Jobs without spec.backup.image (default: backup-tools)
   --leader-election true|false   Lease-based leader election (default true)
   --leader-election-namespace NS namespace of the Lease (default: the pod's namespace, else default)
   --leader-election-id NAME      name of the Lease (default clever-addon-operator)
@@ -77,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       concurrency: { type: 'string' },
       'drift-interval': { type: 'string' },
       'create-grace': { type: 'string' },
+      'backup-image': { type: 'string' },
       'leader-election': { type: 'string', default: 'true' },
       'leader-election-namespace': { type: 'string' },
       'leader-election-id': { type: 'string', default: 'clever-addon-operator' },
@@ -127,6 +129,9 @@ export async function main(argv: string[]): Promise<number> {
     driftIntervalMs:
       int('--drift-interval', values['drift-interval'] ?? op('operator.drift-interval-seconds'), 300) * 1000,
     createGraceMs: int('--create-grace', values['create-grace'], 60) * 1000,
+    ...((values['backup-image'] ?? op('operator.backup-image'))
+      ? { backupImage: values['backup-image'] ?? op('operator.backup-image')! }
+      : {}),
     ...(leaderElection
       ? {
           leaderElection: {

@@ -34,6 +34,9 @@ export const SETTINGS = {
   'operator.watch-namespaces': 'Comma-separated namespaces to watch; default: all.',
   'operator.drift-interval-seconds': 'How often each add-on is re-checked against Clever Cloud; default 300.',
   'operator.max-concurrent-reconciles': 'Reconciles running at once; default 4.',
+  'operator.backup-image':
+    'Image of the backup and restore Jobs (spec.backup, spec.restoreFrom) when a resource names none; default: ' +
+    'the image built from docker/backup-tools.',
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

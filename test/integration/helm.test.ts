@@ -71,6 +71,8 @@ const NON_DEFAULT = [
   'networkPolicy.enabled=true',
   '--set',
   'log.level=debug',
+  '--set',
+  'operator.backupImage=registry.example.com/tools/backup:1.2',
 ];
 
 function deploymentOf(all: Doc[]) {
@@ -126,6 +128,7 @@ describe('helm chart', () => {
     expect(replicas).toBe(1);
     expect(container.args).toContain('--leader-election=true');
     expect(container.args.some((a) => a.startsWith('--namespace'))).toBe(false);
+    expect(container.args.some((a) => a.startsWith('--backup-image'))).toBe(false);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(container.securityContext).toMatchObject({
       allowPrivilegeEscalation: false,
@@ -183,6 +186,7 @@ describe('helm chart', () => {
     expect(replicas).toBe(2);
     expect(container.args).toEqual(expect.arrayContaining(['--leader-election=true', '--namespace=team-a,team-b']));
     expect(container.args).toContain('--log-level=debug');
+    expect(container.args).toContain('--backup-image=registry.example.com/tools/backup:1.2');
     const fromSecret = container.env.filter((e) => e.valueFrom?.secretKeyRef?.name === 'clever-creds');
     expect(fromSecret.map((e) => `${e.name}<-${e.valueFrom!.secretKeyRef!.key}`).sort()).toEqual([
       'CLEVER_OPERATOR_API_API_TOKEN<-apiToken',
