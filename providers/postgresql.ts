@@ -3,6 +3,21 @@ import { databaseConnection } from '../src/model/env.ts';
 import { defineProvider } from '../src/model/provider.ts';
 import { backupSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
 
+/**
+ * A PostgreSQL client tool of the add-on's own major version when the image has it (Alpine's postgresqlNN-client in
+ * /usr/libexec/postgresqlNN, Debian's in /usr/lib/postgresql/NN/bin), else the one on PATH: pg_dump refuses servers
+ * newer than itself, and a newer pg_dump's output may not load into an older server (pg_dump 17 writes
+ * `SET transaction_timeout`, which 16 and older reject). Says which one it picked on stderr.
+ */
+function pgTool(tool: string): string {
+  return (
+    `"$(v="\${POSTGRESQL_ADDON_VERSION:-}"; v="\${v%%.*}"; picked=${tool}; ` +
+    `for d in "/usr/libexec/postgresql$v" "/usr/lib/postgresql/$v/bin"; do ` +
+    `if [ -n "$v" ] && [ -x "$d/${tool}" ]; then picked="$d/${tool}"; break; fi; done; ` +
+    `echo "using $picked" >&2; echo "$picked")"`
+  );
+}
+
 const spec = backupSpec(
   { instance: instanceField('par'), options: databaseOptionsField() },
   'A PostgreSQL database managed by Clever Cloud.',
@@ -35,9 +50,11 @@ export default defineProvider<z.output<typeof spec>>({
   },
   backup: {
     // Custom format: compressed, and pg_restore can --clean what it restores. One transaction: all or nothing.
-    dump: ['pg_dump --format=custom --no-owner --no-privileges --dbname="${DATABASE_URL:-$POSTGRESQL_ADDON_URI}"'],
+    dump: [
+      `${pgTool('pg_dump')} --format=custom --no-owner --no-privileges --dbname="\${DATABASE_URL:-$POSTGRESQL_ADDON_URI}"`,
+    ],
     restore: [
-      'pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction ' +
+      `${pgTool('pg_restore')} --clean --if-exists --no-owner --no-privileges --single-transaction ` +
         '--dbname="${DATABASE_URL:-$POSTGRESQL_ADDON_URI}"',
     ],
     extension: 'dump',

@@ -103,7 +103,9 @@ describe('backup and restore scripts against real PostgreSQL and S3 servers', ()
     await s3Client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}20200101T000000Z.dump`, Body: 'old' }));
     await s3Client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}README.txt`, Body: 'keep me' }));
 
+    // The add-on's major version is the local server's, so the Job must pick that version's pg_dump.
     await api.create(POSTGRESQL, 'source', {
+      options: { version: pg.major },
       backup: { schedule: '17 3 * * *', retention: '7d', target },
     });
     await api.waitReady(POSTGRESQL, 'source', 30_000);
@@ -124,6 +126,7 @@ describe('backup and restore scripts against real PostgreSQL and S3 servers', ()
     const key = backupKey(prefix, at, 'dump');
     expect(run.output, run.output).toContain(`uploaded s3://${bucket}/${key}`);
     expect(run.exitCode).toBe(0);
+    expect(run.output).toContain(`using /usr/lib/postgresql/${pg.major}/bin/pg_dump`);
     // Nothing the script printed carries a credential.
     const credentials = [run.env.POSTGRESQL_ADDON_PASSWORD!, run.env.AWS_SECRET_ACCESS_KEY!];
     for (const value of credentials) expect(run.output).not.toContain(value);
@@ -173,7 +176,10 @@ describe('backup and restore scripts against real PostgreSQL and S3 servers', ()
   });
 
   it('restores the latest dump into a new add-on before it is Ready', async () => {
-    await api.create(POSTGRESQL, 'copy', { restoreFrom: { latestOf: { name: 'source' }, target } });
+    await api.create(POSTGRESQL, 'copy', {
+      options: { version: pg.major },
+      restoreFrom: { latestOf: { name: 'source' }, target },
+    });
     const [job] = await eventually(
       async () => {
         const found = await listJobs('clever-cloud.com/backup-of=copy,clever-cloud.com/backup-role=restore');
@@ -188,6 +194,7 @@ describe('backup and restore scripts against real PostgreSQL and S3 servers', ()
       new RegExp(`restored s3://${bucket}/${namespace}/source/\\d{8}T\\d{6}Z\\.dump`),
     );
     expect(run.exitCode).toBe(0);
+    expect(run.output).toContain(`using /usr/lib/postgresql/${pg.major}/bin/pg_restore`);
     await api.waitReady(POSTGRESQL, 'copy', 30_000);
 
     // The rows, byte for byte, in the new add-on's own database, owned by its own user.

@@ -14,6 +14,8 @@ import type { DatabaseCredentials } from '../../src/simulator/types.ts';
 export interface LocalPostgres {
   host: string;
   port: number;
+  /** The server's major version, e.g. '15'. */
+  major: string;
   /** Creates the user and database of an add-on, as Clever provisions them (idempotent; a rotation sets the password). */
   provision(credentials: DatabaseCredentials): void;
   /** Runs SQL as superuser in a database; returns psql's unaligned, tuples-only output. */
@@ -148,6 +150,7 @@ export async function startLocalPostgres(): Promise<LocalPostgres> {
   return {
     host: '127.0.0.1',
     port,
+    major: bin.split('/').at(-2)!,
     provision(c) {
       const exists = psql('postgres', `select 1 from pg_roles where rolname = ${quoteLiteral(c.user)}`).trim();
       psql(

@@ -259,7 +259,13 @@ describe('buildRestoreJob', () => {
 
 describe('provider backup tools', () => {
   it.each([
-    ['PostgreSql', postgresql.backup, 'dump', [/^pg_dump --format=custom/], [/^pg_restore --clean --if-exists/]],
+    [
+      'PostgreSql',
+      postgresql.backup,
+      'dump',
+      [/^"\$\(.*picked=pg_dump;.*\)" --format=custom/],
+      [/^"\$\(.*picked=pg_restore;.*\)" --clean --if-exists/],
+    ],
     ['MySql', mysql.backup, 'sql.gz', [/^MYSQL_PWD=\S+ mysqldump /, /^gzip -c$/], [/^gunzip -c$/, / mysql /]],
     ['MongoDb', mongodb.backup, 'archive.gz', [/^mongodump .*--archive/], [/^mongorestore .*--archive/]],
   ])('%s declares dump, restore and extension', (_kind, t: BackupTools | undefined, ext, dump, restore) => {
