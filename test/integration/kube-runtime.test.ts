@@ -166,7 +166,10 @@ describe('kube runtime (real API server)', () => {
       await eventually(() => informer.get(`${namespace}/g2`), 10_000, 'g2 after reconnect');
       await eventually(() => (informer.get(`${namespace}/g1`)?.spec?.size === 2 ? true : undefined), 10_000);
       expect(log).toEqual(['add g1', 'update g1 2', 'add g2']);
-      expect(informer.stats()).toMatchObject({ restarts: 1, relists: 1 });
+      // Resumed from its resourceVersion, never relisted. The cut is one restart; on a loaded machine the server
+      // may also end a reconnected watch early, which is another (CI once saw 2), so only the lower bound is fixed.
+      expect(informer.stats().relists).toBe(1);
+      expect(informer.stats().restarts).toBeGreaterThanOrEqual(1);
     });
 
     it('keeps working across short server-side watch timeouts', async () => {
