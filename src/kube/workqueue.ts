@@ -3,7 +3,11 @@
 // - a key being processed is never handed out again until `done(key)`: adds during processing mark it dirty and it
 //   is re-queued when the worker finishes (so one object is never reconciled concurrently, yet no change is lost);
 // - delayed adds (`addAfter`) keep the earliest due time per key;
-// - `addRateLimited` = max(per-key exponential backoff with jitter, global token bucket), reset by `forget`.
+// - `addRateLimited` = max(per-key exponential backoff with jitter, global token bucket), reset by `forget`;
+// - two lanes: keys added now (`add`: a watch event, a Secret touched) go before keys whose delay ended (`addAfter`,
+//   `addRateLimited`: drift checks, polls, retries), and a waiting scheduled key an event touches moves up. With a
+//   thousand add-ons, a drift check wave used to hold a deleted Secret's restore for minutes behind it (as
+//   controller-runtime's priority queue does for the same reason).
 import type { Registry } from 'prom-client';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.ts';
 import { TokenBucket } from '../util/token-bucket.ts';
@@ -29,11 +33,14 @@ export class WorkQueue implements InFlightSource {
   private readonly random: () => number;
   private readonly metrics: WorkqueueMetrics;
 
-  // FIFO of ready keys; `head` avoids O(n) shifts.
-  private ready: string[] = [];
-  private head = 0;
+  // FIFO lanes of ready keys; a key may sit in both after a promotion, and the stale entry is skipped.
+  private readonly lanes: Record<Lane, Fifo> = { event: new Fifo(), scheduled: new Fifo() };
+  /** Keys waiting in a lane, with the best lane asked for. */
+  private readonly queued = new Map<string, Lane>();
   /** Keys that need processing (queued, or re-added while processing). Value: when first added (queue latency). */
   private readonly dirty = new Map<string, number>();
+  /** The best lane asked for by the adds of a dirty key (used when a deferred key is queued on done). */
+  private readonly dirtyLane = new Map<string, Lane>();
   /** Keys handed to a worker and not yet `done`, with their start time. */
   private readonly processing = new Map<string, number>();
   private readonly delayed = new Map<string, { dueAt: number; timer: NodeJS.Timeout }>();
@@ -59,7 +66,7 @@ export class WorkQueue implements InFlightSource {
 
   /** Number of keys waiting to be handed out (not counting delayed or in-flight ones). */
   len(): number {
-    return this.ready.length - this.head;
+    return this.queued.size;
   }
 
   /** Number of keys being processed right now. */
@@ -75,22 +82,39 @@ export class WorkQueue implements InFlightSource {
     return [...this.processing.values()];
   }
 
+  /** Adds `key` now, in the event lane (ahead of scheduled keys); a waiting scheduled `key` moves up. */
   add(key: string): void {
+    this.enqueue(key, 'event');
+  }
+
+  private enqueue(key: string, lane: Lane): void {
     if (this.shuttingDown) return;
-    if (this.dirty.has(key)) return;
+    if (this.dirty.has(key)) {
+      if (lane === 'event' && this.dirtyLane.get(key) === 'scheduled') {
+        this.dirtyLane.set(key, 'event');
+        if (this.queued.get(key) === 'scheduled') {
+          this.queued.set(key, 'event');
+          this.lanes.event.push(key);
+        }
+      }
+      return;
+    }
     // Counted after dedup, as client-go does: adds_total is the number of times a key became pending.
     this.metrics.adds.inc({ name: this.name });
     this.dirty.set(key, this.now());
+    this.dirtyLane.set(key, lane);
     // Deferred: `done(key)` re-queues it, so the key is never processed by two workers at once.
     if (this.processing.has(key)) return;
-    this.push(key);
+    this.push(key, lane);
   }
 
-  /** Adds `key` after `delayMs`. When the key is already waiting, the earliest due time wins. */
+  /**
+   * Adds `key` after `delayMs`, in the scheduled lane. When the key is already waiting, the earliest due time wins.
+   */
   addAfter(key: string, delayMs: number): void {
     if (this.shuttingDown) return;
     if (delayMs <= 0) {
-      this.add(key);
+      this.enqueue(key, 'scheduled');
       return;
     }
     const dueAt = this.now() + delayMs;
@@ -101,7 +125,7 @@ export class WorkQueue implements InFlightSource {
     }
     const timer = setTimeout(() => {
       this.delayed.delete(key);
-      this.add(key);
+      this.enqueue(key, 'scheduled');
     }, delayMs);
     // A pending retry must not keep a finished process alive.
     timer.unref();
@@ -147,7 +171,7 @@ export class WorkQueue implements InFlightSource {
     if (started === undefined) return;
     this.processing.delete(key);
     this.metrics.workDuration.observe({ name: this.name }, (this.now() - started) / 1000);
-    if (this.dirty.has(key) && !this.shuttingDown) this.push(key);
+    if (this.dirty.has(key) && !this.shuttingDown) this.push(key, this.dirtyLane.get(key) ?? 'event');
     if (this.processing.size === 0) for (const d of this.drainers.splice(0)) d();
   }
 
@@ -168,35 +192,65 @@ export class WorkQueue implements InFlightSource {
     return new Promise((resolve) => this.drainers.push(resolve));
   }
 
-  private push(key: string): void {
+  private push(key: string, lane: Lane): void {
     const getter = this.getters.shift();
     if (getter) {
       getter(this.take(key));
       return;
     }
-    this.ready.push(key);
+    this.queued.set(key, lane);
+    this.lanes[lane].push(key);
     this.metrics.depth.inc({ name: this.name });
   }
 
-  /** Moves a key from ready (or the one just pushed) to processing. */
+  /** Moves a key from a lane (events first; or the one just pushed) to processing. */
   private take(direct?: string): string {
     let key: string;
     if (direct !== undefined) {
       key = direct;
     } else {
-      key = this.ready[this.head] as string;
-      this.head++;
-      if (this.head > 1024 && this.head * 2 > this.ready.length) {
-        this.ready = this.ready.slice(this.head);
-        this.head = 0;
-      }
+      key = this.nextQueued();
+      this.queued.delete(key);
       this.metrics.depth.dec({ name: this.name });
     }
     const addedAt = this.dirty.get(key) ?? this.now();
     this.dirty.delete(key);
+    this.dirtyLane.delete(key);
     const now = this.now();
     this.processing.set(key, now);
     this.metrics.queueDuration.observe({ name: this.name }, (now - addedAt) / 1000);
+    return key;
+  }
+
+  private nextQueued(): string {
+    for (const lane of ['event', 'scheduled'] as const) {
+      for (let key = this.lanes[lane].shift(); key !== undefined; key = this.lanes[lane].shift()) {
+        // Skip entries left behind by a promotion (the key was taken from the other lane, or moved up).
+        if (this.queued.get(key) === lane) return key;
+      }
+    }
+    throw new Error('work queue: no queued key although len() > 0');
+  }
+}
+
+type Lane = 'event' | 'scheduled';
+
+/** An array FIFO; `head` avoids O(n) shifts. */
+class Fifo {
+  private items: string[] = [];
+  private head = 0;
+
+  push(key: string): void {
+    this.items.push(key);
+  }
+
+  shift(): string | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const key = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
     return key;
   }
 }

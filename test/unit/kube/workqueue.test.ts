@@ -59,6 +59,45 @@ describe('WorkQueue', () => {
     expect(q.len()).toBe(0);
   });
 
+  it('hands out keys added now before keys whose delay ended, FIFO within each lane', async () => {
+    const q = new WorkQueue({ name: 'lanes' });
+    q.addAfter('drift-1', 0);
+    q.addAfter('drift-2', 10);
+    vi.advanceTimersByTime(10);
+    q.add('event-1');
+    q.add('event-2');
+    expect(q.len()).toBe(4);
+    const order = [];
+    for (let i = 0; i < 4; i++) order.push(await q.get());
+    expect(order).toEqual(['event-1', 'event-2', 'drift-1', 'drift-2']);
+    expect(q.len()).toBe(0);
+  });
+
+  it('moves a waiting scheduled key up when an event adds it, and hands it out once', async () => {
+    const q = new WorkQueue({ name: 'promote' });
+    for (const k of ['d1', 'd2', 'd3']) q.addAfter(k, 0);
+    q.add('d3');
+    expect(q.len()).toBe(3);
+    expect(await q.get()).toBe('d3');
+    expect(await q.get()).toBe('d1');
+    expect(await q.get()).toBe('d2');
+    expect(q.len()).toBe(0);
+    // The stale entry of d3 in the scheduled lane is never handed out.
+    expect((await settled(q.get())).done).toBe(false);
+  });
+
+  it('keeps the best lane asked for by the adds made while a key was processed', async () => {
+    const q = new WorkQueue({ name: 'deferred-lane' });
+    q.add('a');
+    expect(await q.get()).toBe('a');
+    q.addAfter('a', 0);
+    q.add('a');
+    q.addAfter('b', 0);
+    q.done('a');
+    expect(await q.get()).toBe('a');
+    expect(await q.get()).toBe('b');
+  });
+
   it('does not re-queue a key on done when nobody re-added it', async () => {
     const q = new WorkQueue({ name: 'clean' });
     q.add('a');
