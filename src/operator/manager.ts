@@ -204,6 +204,7 @@ export class Manager {
           }
           return undefined;
         },
+        list: () => informers.flatMap((i) => i.list()),
       };
       const reconcile = createAddonReconciler({
         kube: this.kube,

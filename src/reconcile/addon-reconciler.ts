@@ -141,7 +141,7 @@ export interface AddonReconcilerDeps {
   kube: KubeClient;
   definition: ProviderDefinition;
   /** Informer cache of the resources of this kind. */
-  resources: { get(key: string): AddonResource | undefined };
+  resources: { get(key: string): AddonResource | undefined; list(): AddonResource[] };
   /** Informer cache of the Secrets we manage (label-selected). */
   secrets: { get(key: string): SecretObject | undefined };
   sessions: Sessions;
@@ -407,6 +407,8 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       const { client } = this.session!;
       const owner = this.owner!;
       if (this.status.addonId) {
+        // Two resources that adopted one add-on at the same moment both hold it: only one may keep it.
+        this.refuseIfClaimed(this.status.addonId);
         try {
           return await client.getAddon(owner, this.status.addonId);
         } catch (err) {
@@ -444,6 +446,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
             `add-on ${adopt} is a ${addon.provider.id}, not a ${def.providerId}`,
           );
         }
+        this.refuseIfClaimed(addon.id);
         if (this.status.addonId !== addon.id)
           deps.events.emit(this.res, 'Normal', 'Adopted', `adopted existing add-on ${addon.id}`);
         return addon;
@@ -883,11 +886,55 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       return undefined;
     }
 
+    /**
+     * Two resources on one add-on: deleting either would delete it under the other. The one that holds it (or else
+     * the older) keeps it; this one lets go of it without touching it, and says which resource has it.
+     */
+    refuseIfClaimed(id: string): void {
+      const rival = this.adoptionRival(id);
+      if (!rival) return;
+      if (this.status.addonId === id) {
+        for (const k of ['addon', 'addonId', 'realId', 'plan', 'version', 'migration'] as const) delete this.status[k];
+      }
+      throw new InvalidSpecError(
+        'AdoptionConflict',
+        `metadata.annotations[${ANNOTATIONS.addonId}]`,
+        `add-on ${id} is already managed by ${def.kind} ${rival}; remove the annotation or that resource`,
+      );
+    }
+
+    /**
+     * Another resource of this kind with a better claim on add-on `id`: one that holds it (status.addonId) when
+     * this one does not, else an older one (creation time, then namespace/name) that holds or adopts it too.
+     * Its namespace/name, or undefined when this resource may have it.
+     */
+    adoptionRival(id: string): string | undefined {
+      const claims = (r: AddonResource) => ({
+        holds: r.status?.addonId === id || r.status?.addon === id,
+        wants: r.metadata?.annotations?.[ANNOTATIONS.addonId] === id,
+      });
+      const age = (r: AddonResource) =>
+        [Date.parse(r.metadata?.creationTimestamp ?? '') || 0, `${r.metadata?.namespace}/${r.metadata?.name}`] as const;
+      const mine = claims(this.res);
+      const [myTime, myName] = age(this.res);
+      for (const other of deps.resources.list()) {
+        if (other.metadata?.uid === this.res.metadata?.uid) continue;
+        const theirs = claims(other);
+        if (!theirs.holds && !theirs.wants) continue;
+        const [time, name] = age(other);
+        const older = time < myTime || (time === myTime && name < myName);
+        if ((theirs.holds && !mine.holds) || (theirs.holds === mine.holds && older)) return name;
+      }
+      return undefined;
+    }
+
     async observeQuietly(): Promise<Addon | undefined> {
       const { client } = this.session!;
       const owner = this.owner!;
       for (const id of [this.status.addonId, this.res.metadata?.annotations?.[ANNOTATIONS.addonId]]) {
         if (!id) continue;
+        // An add-on another resource has the better claim on is not ours to delete.
+        if (this.adoptionRival(id)) continue;
         try {
           const addon = await client.getAddon(owner, id);
           // An adoption annotation naming another provider's add-on was refused: it is not ours to delete.

@@ -4,7 +4,8 @@
 import { findPlan, type AddonProvider, type Plan, type ProviderInfo } from '../clever/index.ts';
 import type { ProviderDefinition } from '../model/provider.ts';
 
-export type InvalidReason = 'InvalidPlan' | 'InvalidRegion' | 'InvalidVersion' | 'InvalidOrganisation' | 'InvalidSpec';
+export type InvalidReason =
+  'InvalidPlan' | 'InvalidRegion' | 'InvalidVersion' | 'InvalidOrganisation' | 'InvalidSpec' | 'AdoptionConflict';
 
 /** A spec problem only the user can fix; the resource waits for a spec change. */
 export class InvalidSpecError extends Error {

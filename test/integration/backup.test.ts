@@ -4,8 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { getObject } from '../../src/kube/objects.ts';
-import type { ObjectList } from '../../src/kube/types.ts';
-import { backupKey, type CronJobObject, type JobObject } from '../../src/reconcile/backup.ts';
+import { backupKey, type CronJobObject } from '../../src/reconcile/backup.ts';
 import type { SecretObject } from '../../src/reconcile/secret.ts';
 import { adminKubeConfig, apiError, createTestNamespace, eventually, statusMessage } from '../support/kube.ts';
 import { JobSimulator } from '../support/jobs.ts';
@@ -26,8 +25,6 @@ describe('off-platform backups and restore', () => {
   const jobsPath = () => `/apis/batch/v1/namespaces/${namespace}/jobs`;
   const cronJob = (name: string) =>
     getObject<CronJobObject>(kc, { apiVersion: 'batch/v1', kind: 'CronJob', namespace, name });
-  const listJobs = async (selector: string) =>
-    (await kube.request<ObjectList<JobObject>>('GET', jobsPath(), { query: { labelSelector: selector } })).items;
   /** The credential values of a Secret (not the host names or types it also holds). */
   const secretValues = async (name: string) => {
     const s = await getObject<SecretObject>(kc, { apiVersion: 'v1', kind: 'Secret', namespace, name });
@@ -174,16 +171,9 @@ describe('off-platform backups and restore', () => {
 
   it('restores into a new add-on before reporting it Ready, once', async () => {
     await api.create(POSTGRESQL, 'restored', { restoreFrom: { latestOf: { name: 'db' }, target } });
-    const [job] = await eventually(
-      async () => {
-        const jobs = await listJobs('clever-cloud.com/backup-of=restored,clever-cloud.com/backup-role=restore');
-        return jobs.length > 0 ? jobs : undefined;
-      },
-      30_000,
-      'restore Job',
-    );
+    const job = await jobs.restoreJobOf('restored');
     const container = (
-      job!.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }
+      job.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }
     ).template.spec.containers[0]!;
     expect(container.env.find((e) => e.name === 'RESTORE_PREFIX')?.value).toBe(`${namespace}/db/`);
     const restoring = await api.waitFor(
@@ -198,29 +188,22 @@ describe('off-platform backups and restore', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(condition(await api.get(POSTGRESQL, 'restored'), 'Ready')?.status).toBe('False');
 
-    await jobs.finish(job!.metadata!.name!, 'Complete');
+    await jobs.finish(job.metadata!.name!, 'Complete');
     const ready = await api.waitReady(POSTGRESQL, 'restored', 20_000);
-    expect(ready.status?.restore).toMatchObject({ phase: 'Succeeded', jobName: job!.metadata!.name });
+    expect(ready.status?.restore).toMatchObject({ phase: 'Succeeded', jobName: job.metadata!.name });
     // Done once: deleting the finished Job does not start another restore.
-    await kube.request('DELETE', `${jobsPath()}/${job!.metadata!.name}`, {
+    await kube.request('DELETE', `${jobsPath()}/${job.metadata!.name}`, {
       body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' },
     });
     await new Promise((r) => setTimeout(r, 2_500));
-    expect(await listJobs('clever-cloud.com/backup-of=restored')).toEqual([]);
+    expect(await jobs.list('clever-cloud.com/backup-of=restored')).toEqual([]);
     expect((await api.get(POSTGRESQL, 'restored'))?.status?.restore?.phase).toBe('Succeeded');
   });
 
   it('reports a failed restore as Synced=False reason RestoreFailed and never Ready', async () => {
     await api.create(POSTGRESQL, 'broken', { restoreFrom: { key: `${namespace}/db/20200101T000000Z.dump`, target } });
-    const [job] = await eventually(
-      async () => {
-        const jobs = await listJobs('clever-cloud.com/backup-of=broken,clever-cloud.com/backup-role=restore');
-        return jobs.length > 0 ? jobs : undefined;
-      },
-      30_000,
-      'restore Job',
-    );
-    await jobs.finish(job!.metadata!.name!, 'Failed');
+    const job = await jobs.restoreJobOf('broken');
+    await jobs.finish(job.metadata!.name!, 'Failed');
     const failed = await api.waitFor(
       POSTGRESQL,
       'broken',

@@ -11,8 +11,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { getObject } from '../../src/kube/objects.ts';
-import type { ObjectList } from '../../src/kube/types.ts';
-import { backupKey, type CronJobObject, type JobObject } from '../../src/reconcile/backup.ts';
+import { backupKey, type CronJobObject } from '../../src/reconcile/backup.ts';
 import type { SecretObject } from '../../src/reconcile/secret.ts';
 import { JobSimulator } from '../support/jobs.ts';
 import { adminKubeConfig, createTestNamespace, eventually } from '../support/kube.ts';
@@ -62,12 +61,6 @@ describe('backup and restore scripts against real PostgreSQL and S3 servers', ()
     ((await s3Client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? [])
       .map((o) => o.Key!)
       .sort();
-  const listJobs = async (selector: string) =>
-    (
-      await kube.request<ObjectList<JobObject>>('GET', `/apis/batch/v1/namespaces/${namespace}/jobs`, {
-        query: { labelSelector: selector },
-      })
-    ).items;
 
   beforeAll(async () => {
     const missing = missingTools();
@@ -180,16 +173,9 @@ describe('backup and restore scripts against real PostgreSQL and S3 servers', ()
       options: { version: pg.major },
       restoreFrom: { latestOf: { name: 'source' }, target },
     });
-    const [job] = await eventually(
-      async () => {
-        const found = await listJobs('clever-cloud.com/backup-of=copy,clever-cloud.com/backup-role=restore');
-        return found.length > 0 ? found : undefined;
-      },
-      30_000,
-      'restore Job',
-    );
+    const job = await jobs.restoreJobOf('copy');
     expect(condition(await api.get(POSTGRESQL, 'copy'), 'Ready')?.status).not.toBe('True');
-    const run = await jobs.run(job!.metadata!.name!);
+    const run = await jobs.run(job.metadata!.name!);
     expect(run.output, run.output).toMatch(
       new RegExp(`restored s3://${bucket}/${namespace}/source/\\d{8}T\\d{6}Z\\.dump`),
     );

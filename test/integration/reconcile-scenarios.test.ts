@@ -138,6 +138,42 @@ describe('reconcile scenarios: adoption, pause, bad input', () => {
       await ns.waitGone(POSTGRESQL, name);
       expect(op.sim.addons().find((a) => a.id === redis.id)).toBeDefined();
     });
+
+    it('refuses to adopt an add-on another resource manages, and deleting the refused one keeps it', async () => {
+      const owner = 'managed-pg';
+      await ns.create(POSTGRESQL, owner, { instance: { plan: 'xxs_sml' } });
+      const addonId = (await ns.waitReady(POSTGRESQL, owner)).status!.addonId!;
+      const createsBefore = creates().length;
+
+      const name = 'second-claim';
+      await ns.create(POSTGRESQL, name, {}, { [ADDON_ID_ANNOTATION]: addonId });
+      const res = await ns.waitSyncedFalse(POSTGRESQL, name, 'AdoptionConflict');
+      const synced = condition(res, 'Synced')!;
+      expect(synced.message).toContain(`metadata.annotations[${ADDON_ID_ANNOTATION}]`);
+      expect(synced.message).toContain(`already managed by PostgreSql ${ns.namespace}/${owner}`);
+      expect(res.status?.addonId).toBeUndefined();
+      expect(await ns.secret(`${name}-secrets`)).toBeUndefined();
+      expect(await ns.waitEvent(name, 'InvalidSpec')).toMatchObject([{ type: 'Warning' }]);
+      expect(creates()).toHaveLength(createsBefore);
+
+      await ns.delete(POSTGRESQL, name);
+      await ns.waitGone(POSTGRESQL, name);
+      expect(op.sim.addons().find((a) => a.id === addonId)).toBeDefined();
+      expect(condition(await ns.get(POSTGRESQL, owner), 'Ready')?.status).toBe('True');
+    });
+
+    it('lets only the older of two resources adopting one add-on at once have it', async () => {
+      const existing = await createOnClever('postgresql-addon', 'xs_sml', 'claimed-twice');
+      // Back to back, so usually neither holds it yet when the other is reconciled. creationTimestamp has
+      // one-second resolution: within the same second the namespace/name order decides; either way claim-a wins.
+      await ns.create(POSTGRESQL, 'claim-a', {}, { [ADDON_ID_ANNOTATION]: existing.id });
+      await ns.create(POSTGRESQL, 'claim-b', {}, { [ADDON_ID_ANNOTATION]: existing.id });
+      const a = await ns.waitReady(POSTGRESQL, 'claim-a');
+      const b = await ns.waitSyncedFalse(POSTGRESQL, 'claim-b', 'AdoptionConflict');
+      expect(a.status?.addonId).toBe(existing.id);
+      expect(b.status?.addonId).toBeUndefined();
+      expect(condition(b, 'Synced')?.message).toContain(`${ns.namespace}/claim-a`);
+    });
   });
 
   describe('pause', () => {

@@ -7,6 +7,7 @@
 //   server requires.
 import { spawn } from 'node:child_process';
 import type { KubeClient } from '../../src/kube/client.ts';
+import { eventually } from './kube.ts';
 import { JOB_NAME_LABEL, scheduledJobName, type CronJobObject, type JobObject } from '../../src/reconcile/backup.ts';
 
 interface EnvVarSpec {
@@ -49,6 +50,23 @@ export class JobSimulator {
 
   private get jobsPath(): string {
     return `/apis/batch/v1/namespaces/${this.namespace}/jobs`;
+  }
+
+  async list(labelSelector: string): Promise<JobObject[]> {
+    return (await this.kube.request<{ items: JobObject[] }>('GET', this.jobsPath, { query: { labelSelector } })).items;
+  }
+
+  /** The restore Job the operator created for resource `owner` (waits for it). */
+  async restoreJobOf(owner: string, timeoutMs = 30_000): Promise<JobObject> {
+    const [job] = await eventually(
+      async () => {
+        const found = await this.list(`clever-cloud.com/backup-of=${owner},clever-cloud.com/backup-role=restore`);
+        return found.length > 0 ? found : undefined;
+      },
+      timeoutMs,
+      `restore Job of ${owner}`,
+    );
+    return job!;
   }
 
   async job(name: string): Promise<JobObject> {
