@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what test/integration/backup.tools.test.ts runs for real, when missing: a PostgreSQL server with its
-# client tools (Debian package postgresql) and the aws CLI (PyPI awscli, or Debian's awscli without pip). Idempotent:
-# a machine that has them is left alone. Needs root (or sudo) only when something must be installed.
+# Installs what test/integration/backup.tools.test.ts runs for real, when missing: PostgreSQL and MariaDB servers
+# with their client tools (Debian packages postgresql, mariadb-server, mariadb-client) and the aws CLI (PyPI awscli,
+# or Debian's awscli without pip). Idempotent: a machine that has them is left alone. Needs root (or sudo) only when
+# something must be installed.
 set -euo pipefail
 
 say() { printf '\033[1m[test-tools]\033[0m %s\n' "$*"; }
@@ -23,6 +24,12 @@ if [ -z "$server" ] || ! command -v pg_dump >/dev/null || ! command -v pg_restor
   server=$(ls -d /usr/lib/postgresql/*/bin/postgres | sort -V | tail -n 1)
 fi
 say "postgres: $("$server" --version)"
+
+if [ ! -x /usr/sbin/mariadbd ] || ! command -v mariadb-install-db >/dev/null || ! command -v mysqldump >/dev/null; then
+  say "installing MariaDB (server and client tools)"
+  apt_install mariadb-server mariadb-client
+fi
+say "mariadb: $(/usr/sbin/mariadbd --version)"
 
 if ! command -v aws >/dev/null; then
   say "installing the aws CLI"

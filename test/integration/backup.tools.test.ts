@@ -1,12 +1,14 @@
 // The backup and restore Jobs' scripts, run for real: pg_dump and pg_restore against a local PostgreSQL server,
-// the aws CLI against a local S3 server, with the environment a pod would get from the Jobs the operator wrote in the
+// mysqldump and mysql against a local MariaDB server, the aws CLI against a local S3 server, with the environment a pod would get from the Jobs the operator wrote in the
 // real API server (test/support/jobs.ts stands in for the kubelet and the Job controller). The simulator points the
-// PostgreSQL add-ons at the local server and the Cellar add-on at the local S3 server, so every value comes from the
+// database add-ons at the local servers and the Cellar add-on at the local S3 server, so every value comes from the
 // connection Secrets the operator wrote, as it would in a cluster.
 //
-// Needs the Debian packages postgresql (server and client tools) and the aws CLI; .ci/run installs them
+// Needs the Debian packages postgresql and mariadb-server (servers and client tools) and the aws CLI; .ci/run installs them
 // (tools/install-test-tools.sh).
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
@@ -16,12 +18,13 @@ import type { SecretObject } from '../../src/reconcile/secret.ts';
 import { JobSimulator } from '../support/jobs.ts';
 import { adminKubeConfig, createTestNamespace, eventually } from '../support/kube.ts';
 import { startOperator, type OperatorHarness } from '../support/operator.ts';
+import { startLocalMariaDb, type LocalMariaDb } from '../support/mariadb.ts';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../support/postgres.ts';
-import { CELLAR, POSTGRESQL, condition, namespaceApi } from '../support/resources.ts';
+import { CELLAR, MYSQL, POSTGRESQL, condition, namespaceApi } from '../support/resources.ts';
 import { startLocalS3, type LocalS3 } from '../support/s3.ts';
 
 function missingTools(): string[] {
-  const missing = ['pg_dump', 'pg_restore', 'aws'].filter((tool) => {
+  const missing = ['pg_dump', 'pg_restore', 'mysqldump', 'mysql', 'mariadb-install-db', 'aws'].filter((tool) => {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
       return false;
@@ -30,6 +33,7 @@ function missingTools(): string[] {
     }
   });
   if (!postgresBinDir()) missing.push('a PostgreSQL server (/usr/lib/postgresql/*/bin/postgres)');
+  if (!existsSync('/usr/sbin/mariadbd')) missing.push('a MariaDB server (/usr/sbin/mariadbd)');
   return missing;
 }
 
@@ -41,6 +45,7 @@ describe('backup and restore scripts against real PostgreSQL and S3 servers', ()
   let jobs: JobSimulator;
   let op: OperatorHarness;
   let pg: LocalPostgres;
+  let maria: LocalMariaDb;
   let s3: LocalS3;
   let s3Client: S3Client;
   // Bucket names are global on the S3 server: unique per run.
@@ -67,7 +72,7 @@ describe('backup and restore scripts against real PostgreSQL and S3 servers', ()
     if (missing.length > 0) {
       throw new Error(`missing ${missing.join(', ')}: run \`sudo bash tools/install-test-tools.sh\` (CI does)`);
     }
-    [pg, s3] = await Promise.all([startLocalPostgres(), startLocalS3()]);
+    [pg, maria, s3] = await Promise.all([startLocalPostgres(), startLocalMariaDb(), startLocalS3()]);
     s3Client = s3.client();
     namespace = await createTestNamespace(kc, 'backup-tools');
     api = namespaceApi(kc, namespace);
@@ -78,8 +83,11 @@ describe('backup and restore scripts against real PostgreSQL and S3 servers', ()
       simulator: {
         cellarHost: s3.endpoint,
         onCellarKeys: (keys) => void s3.acceptKeys(keys),
-        databaseServers: { 'postgresql-addon': { host: pg.host, port: pg.port } },
-        onDatabaseCredentials: (c) => pg.provision(c),
+        databaseServers: {
+          'postgresql-addon': { host: pg.host, port: pg.port },
+          'mysql-addon': { host: maria.host, port: maria.port },
+        },
+        onDatabaseCredentials: (c) => (c.providerId === 'mysql-addon' ? maria : pg).provision(c),
       },
     });
     await api.create(CELLAR, 'store', { buckets: [{ name: bucket }] });
@@ -87,7 +95,7 @@ describe('backup and restore scripts against real PostgreSQL and S3 servers', ()
   });
   afterAll(async () => {
     await op?.stop();
-    await Promise.all([pg?.stop(), s3?.stop()]);
+    await Promise.all([pg?.stop(), maria?.stop(), s3?.stop()]);
   });
 
   it('dumps the database to the bucket under the scheduled key, and prunes dumps beyond retention', async () => {
@@ -191,5 +199,50 @@ describe('backup and restore scripts against real PostgreSQL and S3 servers', ()
     expect(
       pg.sql(copyEnv.POSTGRESQL_ADDON_DB!, `select tableowner from pg_tables where tablename = 'notes'`).trim(),
     ).toBe(copyEnv.POSTGRESQL_ADDON_USER);
+  });
+
+  it('MySql: dumps with mysqldump through gzip, and restores into a new add-on', async () => {
+    await api.create(MYSQL, 'shop', { backup: { schedule: '0 4 * * *', retention: '30d', target } });
+    await api.waitReady(MYSQL, 'shop', 30_000);
+    await eventually(
+      () => getObject<CronJobObject>(kc, { apiVersion: 'batch/v1', kind: 'CronJob', namespace, name: 'shop-backup' }),
+      30_000,
+      'CronJob shop-backup',
+    );
+    const shopDb = (await secret('shop-secrets')).MYSQL_ADDON_DB!;
+    maria.sql(
+      shopDb,
+      `create table orders (id int primary key, item varchar(100) not null) character set utf8mb4;
+       insert into orders values (1, 'crème brûlée'), (2, 'it''s "quoted"');`,
+    );
+
+    const at = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000);
+    const run = await jobs.run(await jobs.scheduleRun('shop-backup', at));
+    const key = backupKey(`${namespace}/shop/`, at, 'sql.gz');
+    expect(run.output, run.output).toContain(`uploaded s3://${bucket}/${key}`);
+    expect(run.exitCode).toBe(0);
+    expect(run.output).not.toContain(run.env.MYSQL_ADDON_PASSWORD!);
+    const object = await s3Client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const dump = gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString();
+    expect(dump).toContain('CREATE TABLE `orders`');
+    await api.waitFor(
+      MYSQL,
+      'shop',
+      (r) => r.status?.backup?.lastSuccessfulKey === key,
+      `lastSuccessfulKey ${key}`,
+      30_000,
+    );
+
+    await api.create(MYSQL, 'shop-copy', { restoreFrom: { key, target } });
+    const restore = await jobs.run((await jobs.restoreJobOf('shop-copy')).metadata!.name!);
+    expect(restore.output, restore.output).toContain(`restored s3://${bucket}/${key}`);
+    expect(restore.exitCode).toBe(0);
+    await api.waitReady(MYSQL, 'shop-copy', 30_000);
+    const copyDb = (await secret('shop-copy-secrets')).MYSQL_ADDON_DB!;
+    expect(copyDb).not.toBe(shopDb);
+    expect(maria.sql(copyDb, 'select id, item from orders order by id').trim().split('\n')).toEqual([
+      '1\tcrème brûlée',
+      `2\tit's "quoted"`,
+    ]);
   });
 });

@@ -23,6 +23,7 @@ export interface KindRef {
 export const POSTGRESQL: KindRef = { kind: 'PostgreSql', plural: 'postgresqls' };
 export const REDIS: KindRef = { kind: 'Redis', plural: 'redis' };
 export const CELLAR: KindRef = { kind: 'Cellar', plural: 'cellars' };
+export const MYSQL: KindRef = { kind: 'MySql', plural: 'mysqls' };
 
 export function condition(res: Resource | undefined, type: Condition['type']): Condition | undefined {
   return res?.status?.conditions?.find((c) => c.type === type);
