@@ -114,6 +114,7 @@ export const EVENT_REASONS = [
   'MigrationSucceeded',
   'MigrationFailed',
   'SecretUpdated',
+  'SecretRestored',
   'SecretConflict',
   'VariablesUpdated',
   'RolloutTriggered',
@@ -184,6 +185,10 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
   // The last Warning per resource. The informer cache can lag behind our own status write (a finalizer or
   // annotation event requeues the key at once), so the cached Synced condition alone lets two quick passes report
   // the same problem twice. Forgotten once the problem is gone (or the resource is).
+  // The Secret each resource was last bound with (by uid), in memory only, like the informer's Secret cache. While
+  // Clever Cloud cannot be reached, a deleted or edited Secret is put back from it instead of waiting for Clever:
+  // the add-on still exists and its apps still need its credentials.
+  const lastBound = new Map<string, { secret: SecretObject; hash: string }>();
   const lastWarning = new Map<string, { uid: string; reason: string; message: string }>();
 
   /** One pass over one resource: holds what the steps learn. */
@@ -796,6 +801,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       }
       this.status.binding = { name };
       this.status.secretHash = hash;
+      lastBound.set(uid, { secret: desired, hash });
 
       const targets = spec.secret?.rolloutRestart ?? [];
       if (targets.length > 0) {
@@ -867,6 +873,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         });
       }
       await removeFinalizer(deps.kube, this.res, def.finalizer);
+      lastBound.delete(this.res.metadata!.uid!);
       return {};
     }
 
@@ -977,6 +984,39 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
       }
     }
 
+    /**
+     * Puts the Secret back as this resource last bound it, when it was deleted or edited and Clever cannot be asked
+     * (an outage, refused or missing credentials). Only our own Secret, only the content status.secretHash names,
+     * never while deleting; the next successful pass reconciles it against Clever as usual.
+     */
+    async keepLastBoundSecret(why: string): Promise<void> {
+      const uid = this.res.metadata?.uid;
+      const last = uid ? lastBound.get(uid) : undefined;
+      const name = last?.secret.metadata?.name;
+      if (!uid || !last || !name || this.res.metadata?.deletionTimestamp) return;
+      if (last.hash !== this.status.secretHash || name !== this.status.binding?.name) return;
+      try {
+        const live =
+          deps.secrets.get(`${this.namespace}/${name}`) ??
+          (await getObject<SecretObject>(deps.kube, {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            namespace: this.namespace,
+            name,
+          }));
+        if (live && (!isOurSecret(live, uid) || sameSecret(live, last.secret, last.hash))) return;
+        await applyObject(deps.kube, last.secret, FIELD_MANAGER, { force: true });
+        deps.events.emit(
+          this.res,
+          'Normal',
+          'SecretRestored',
+          `Secret ${name} ${live ? 'reverted' : 'restored'} to its last known content while ${why}`,
+        );
+      } catch (restoreErr) {
+        this.ctx.logger.warn({ err: String(restoreErr) }, 'could not restore the Secret from its last known content');
+      }
+    }
+
     async fail(err: unknown): Promise<ReconcileResult | void> {
       if (isConflict(err)) throw err;
       // Our own resource vanished mid-pass (its finalizer was just removed, from a stale cache): nothing to do.
@@ -994,6 +1034,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         this.warnOnce('CredentialsProblem', err.reason, err.message);
         // Credential Secrets are not watched (that would mean watching every Secret), so a Secret created later
         // is noticed by this re-check: a fixed period, not a backoff growing to minutes.
+        await this.keepLastBoundSecret('the Clever Cloud credentials are missing');
         result = { requeueAfterMs: CREDENTIALS_RECHECK_MS };
       } else if (err instanceof UnauthorizedError) {
         const from = `the credentials from ${this.session?.source ?? 'the configuration'}`;
@@ -1004,6 +1045,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
             : `Clever Cloud refused ${from}: ${err.message}`;
         this.condition('Synced', { status: 'False', reason: 'Unauthorized', message });
         this.warnOnce('CredentialsProblem', 'Unauthorized', message);
+        await this.keepLastBoundSecret('Clever Cloud refuses the credentials');
         result = { requeue: true };
       } else if (err instanceof SecretConflictError) {
         this.condition('Synced', { status: 'False', reason: 'SecretConflict', message: err.message });
@@ -1032,6 +1074,7 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         result = { requeueAfterMs: INVALID_SPEC_RECHECK_MS };
       } else if (err instanceof RetryableError || err instanceof OutcomeUnknownError) {
         this.condition('Synced', { status: 'False', reason: 'CleverApiUnavailable', message: err.message });
+        await this.keepLastBoundSecret('Clever Cloud is unreachable');
         rethrow = true;
       } else {
         const message = err instanceof Error ? err.message : String(err);

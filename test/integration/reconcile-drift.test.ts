@@ -119,6 +119,50 @@ describe('drift: connection Secret and add-on kept in line', () => {
     });
   });
 
+  it('puts a deleted or edited Secret back from its last known content while Clever Cloud is down', async () => {
+    const name = 'outage-pg';
+    await ns.create(POSTGRESQL, name, { instance: { plan: 'xxs_sml' } });
+    await ns.waitReady(POSTGRESQL, name);
+    const before = (await ns.secret(`${name}-secrets`))!;
+    // Every Clever call fails from now on, as in an outage.
+    op.sim.setFaults([{ route: '*', kind: 'error', status: 503 }]);
+    try {
+      await ns.deleteSecret(`${name}-secrets`);
+      const restored = await eventually(
+        async () => {
+          const s = await ns.secret(`${name}-secrets`);
+          return s && s.metadata?.uid !== before.metadata?.uid ? s : undefined;
+        },
+        10_000,
+        'Secret put back during the outage',
+      );
+      expect(restored.data).toEqual(before.data);
+      expect(restored.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'PostgreSql', name, controller: true });
+      const events = await ns.waitEvent(name, 'SecretRestored');
+      expect(events[0]).toMatchObject({ type: 'Normal' });
+      expect(events[0]!.message).toContain('while Clever Cloud is unreachable');
+      const res = await ns.waitSyncedFalse(POSTGRESQL, name, 'CleverApiUnavailable');
+      expect(condition(res, 'Synced')?.status).toBe('False');
+
+      await ns.patchSecret(`${name}-secrets`, {
+        data: { POSTGRESQL_ADDON_PASSWORD: Buffer.from('hijacked').toString('base64') },
+      });
+      await eventually(
+        async () => {
+          const d = await ns.secret(`${name}-secrets`);
+          return d?.data?.POSTGRESQL_ADDON_PASSWORD === before.data?.POSTGRESQL_ADDON_PASSWORD ? true : undefined;
+        },
+        10_000,
+        'edited key reverted during the outage',
+      );
+    } finally {
+      op.sim.setFaults([]);
+    }
+    // Once Clever answers again, the resource converges as usual and the Secret holds what Clever says.
+    await ns.waitFor(POSTGRESQL, name, (r) => condition(r, 'Synced')?.status === 'True', 'Synced again', 20_000);
+    expect((await ns.secret(`${name}-secrets`))!.data).toEqual(before.data);
+  });
+
   it('never overwrites a Secret it does not own: SecretConflict, one Warning, then converges once it is gone', async () => {
     const name = 'conflict-pg';
     await ns.createSecret(`${name}-secrets`, { note: 'belongs to someone else' });
