@@ -27,6 +27,8 @@ Options:
   --concurrency N                reconciles at once per kind (default 4)
   --drift-interval SECONDS       re-check period of each add-on (default 300)
   --create-grace SECONDS         how long an unconfirmed create is waited for before creating again (default 60)
+  --clever-rate-limit N          Clever Cloud calls per second per set of credentials (default 10)
+  --clever-burst N               calls allowed at once above that rate (default 20)
   --backup-image IMAGE           image of backup and restore Jobs without spec.backup.image (default: backup-tools)
   --leader-election true|false   Lease-based leader election (default true)
   --leader-election-namespace NS namespace of the Lease (default: the pod's namespace, else default)
@@ -65,6 +67,12 @@ const int = (name: string, value: string | undefined, fallback: number): number 
   return n;
 };
 
+const positiveInt = (name: string, value: string | undefined, fallback: number): number => {
+  const n = int(name, value, fallback);
+  if (n < 1) throw new Error(`${name} must be at least 1, got "${value}"`);
+  return n;
+};
+
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -79,6 +87,8 @@ export async function main(argv: string[]): Promise<number> {
       'drift-interval': { type: 'string' },
       'create-grace': { type: 'string' },
       'backup-image': { type: 'string' },
+      'clever-rate-limit': { type: 'string' },
+      'clever-burst': { type: 'string' },
       'leader-election': { type: 'string', default: 'true' },
       'leader-election-namespace': { type: 'string' },
       'leader-election-id': { type: 'string', default: 'clever-addon-operator' },
@@ -123,6 +133,14 @@ export async function main(argv: string[]): Promise<number> {
     clientOptions: {
       ...(op('api.endpoint') ? { apiUrl: op('api.endpoint')! } : {}),
       ...(op('api.bridge-endpoint') ? { bridgeUrl: op('api.bridge-endpoint')! } : {}),
+      rateLimit: {
+        ratePerSecond: positiveInt(
+          '--clever-rate-limit',
+          values['clever-rate-limit'] ?? op('operator.clever-rate-limit'),
+          10,
+        ),
+        burst: positiveInt('--clever-burst', values['clever-burst'] ?? op('operator.clever-burst'), 20),
+      },
     },
     namespaces,
     concurrency: int('--concurrency', values.concurrency ?? op('operator.max-concurrent-reconciles'), 4),

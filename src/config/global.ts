@@ -34,6 +34,9 @@ export const SETTINGS = {
   'operator.watch-namespaces': 'Comma-separated namespaces to watch; default: all.',
   'operator.drift-interval-seconds': 'How often each add-on is re-checked against Clever Cloud; default 300.',
   'operator.max-concurrent-reconciles': 'Reconciles running at once; default 4.',
+  'operator.clever-rate-limit':
+    'Clever Cloud calls per second per set of credentials (token bucket); default 10. Raise it for bulk imports.',
+  'operator.clever-burst': 'Clever Cloud calls allowed at once above the rate (token bucket size); default 20.',
   'operator.backup-image':
     'Image of the backup and restore Jobs (spec.backup, spec.restoreFrom) when a resource names none; default: ' +
     'the image built from docker/backup-tools.',

@@ -13,6 +13,11 @@ import {
   type Simulator,
 } from '../../src/simulator/index.ts';
 
+import { stopProcess } from '../support/addons.ts';
+import { adminKubeConfig, createTestNamespace } from '../support/kube.ts';
+import { ensureCrds, spawnOperator } from '../support/operator.ts';
+import { POSTGRESQL, namespaceApi } from '../support/resources.ts';
+
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -75,5 +80,36 @@ describe('clever-addon-operator config check', () => {
     const { code, out } = await cli(['config', 'check', '--config', config]);
     expect(code).toBe(1);
     expect(out).toContain(`${config}: api.tokn: unknown setting`);
+  });
+});
+
+describe('clever-addon-operator run: the Clever rate limit', () => {
+  it('--clever-rate-limit and --clever-burst bound the calls the operator makes, and it still converges', async () => {
+    const kc = adminKubeConfig();
+    await ensureCrds();
+    const namespace = await createTestNamespace(kc, 'rate');
+    const api = namespaceApi(kc, namespace);
+    const sim = await startSimulator({ seed: 31 });
+    const p = spawnOperator({
+      simUrl: sim.url,
+      bridgeUrl: sim.bridgeUrl,
+      namespaces: [namespace],
+      extraArgs: ['--leader-election', 'false', '--clever-rate-limit', '2', '--clever-burst', '2'],
+    });
+    try {
+      const names = ['r1', 'r2', 'r3', 'r4'];
+      for (const name of names) await api.create(POSTGRESQL, name, { instance: { plan: 'xxs_sml' } });
+      for (const name of names) await api.waitReady(POSTGRESQL, name, 60_000);
+      const times = sim.requests().map((r) => r.at);
+      // Unlimited, four add-ons (about 8 calls each) would be done in well under a second. At 2/s with a bucket
+      // of 2, no 2-second window can hold more than 2 + 2 x 2 calls (one more for a refill at the window's edge).
+      expect(times.length).toBeGreaterThanOrEqual(20);
+      const busiest = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 2_000).length));
+      expect(busiest).toBeLessThanOrEqual(7);
+      expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(((times.length - 2) / 2) * 1_000 - 1_000);
+    } finally {
+      await stopProcess(p.child, 'SIGTERM');
+      await sim.stop();
+    }
   });
 });
