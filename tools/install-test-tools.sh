@@ -12,9 +12,19 @@ as_root() {
   fi
 }
 apt_updated=no
+# Package mirrors fail now and then: three tries, a few seconds apart, before giving up.
+retry() {
+  local n
+  for n in 1 2 3; do
+    if "$@"; then return 0; fi
+    say "attempt $n of 3 failed: $*"
+    sleep $((n * 5))
+  done
+  return 1
+}
 apt_install() {
-  if [ "$apt_updated" = no ]; then as_root apt-get update -qq; apt_updated=yes; fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+  if [ "$apt_updated" = no ]; then retry as_root apt-get update -qq; apt_updated=yes; fi
+  retry as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
 }
 
 server=$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1 || true)
@@ -33,7 +43,7 @@ say "mariadb: $(/usr/sbin/mariadbd --version)"
 
 if ! command -v aws >/dev/null; then
   say "installing the aws CLI"
-  if command -v pip3 >/dev/null; then pip3 install --quiet --disable-pip-version-check awscli; hash -r; fi
+  if command -v pip3 >/dev/null; then retry pip3 install --quiet --disable-pip-version-check awscli || true; hash -r; fi
   command -v aws >/dev/null || apt_install awscli
 fi
 say "aws: $(aws --version 2>&1)"
