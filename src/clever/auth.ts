@@ -1,4 +1,4 @@
-// Authorization headers for the Clever Cloud API (reference §2): OAuth 1.0a signed with HMAC-SHA512 (what the
+// Authorization headers for the Clever Cloud API: OAuth 1.0a signed with HMAC-SHA512 (what the
 // upstream Rust operator sends, the documented recommendation) or PLAINTEXT (what clever-tools sends), and API
 // tokens as Bearer against the api-bridge host.
 import { createHmac, randomUUID } from 'node:crypto';
@@ -69,6 +69,11 @@ export function validateCredentials(credentials: CleverCredentials): void {
   }
 }
 
+/** RFC 3986 percent-encoding as OAuth 1.0a requires (encodeURIComponent leaves !'()* alone). */
+function rfc3986(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 export function createSigner(credentials: CleverCredentials, options: SignerOptions = {}): RequestSigner {
   validateCredentials(credentials);
   if (credentials.kind === 'apiToken') {
@@ -79,10 +84,12 @@ export function createSigner(credentials: CleverCredentials, options: SignerOpti
   const consumerSecret = credentials.consumerSecret ?? DEFAULT_CONSUMER_SECRET;
   const secrets = [credentials.token, credentials.secret, consumerSecret];
   if (credentials.signatureMethod === 'PLAINTEXT') {
-    // Exactly what clever-client.js sends (reference §2.1): three params, values not escaped, `%26` separator.
+    // The three parameters clever-tools sends, encoded as RFC 5849 says: the signature is
+    // pct(consumer secret) & pct(token secret) (§3.4.4), and every header value is percent-encoded again (§3.5.1).
+    // For the alphanumeric secrets Clever issues this is byte for byte clever-tools' `secret%26secret` header.
     const header =
-      `OAuth oauth_consumer_key="${consumerKey}", oauth_token="${credentials.token}", ` +
-      `oauth_signature="${consumerSecret}%26${credentials.secret}"`;
+      `OAuth oauth_consumer_key="${rfc3986(consumerKey)}", oauth_token="${rfc3986(credentials.token)}", ` +
+      `oauth_signature="${rfc3986(`${rfc3986(consumerSecret)}&${rfc3986(credentials.secret)}`)}"`;
     return { kind: 'oauth1', authorization: () => header, secrets };
   }
   const oauth = new OAuth({

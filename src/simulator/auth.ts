@@ -1,10 +1,18 @@
 // Request authentication as the real API does it: OAuth 1.0a (PLAINTEXT, HMAC-SHA512, HMAC-SHA1) on the main host,
-// Bearer API tokens on the bridge. HMAC signatures are verified for real, so a client with a signing bug fails here
-// rather than in production.
+// Bearer API tokens on the bridge. Signatures are verified as strictly as RFC 5849 allows: one base string (the
+// scheme, host and path as called, parameters sorted once by the RFC's rule) and PLAINTEXT exactly as the RFC encodes
+// it, so a client with a signing bug fails here rather than in production.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { OAuthConsumer, SimulatorAccount } from './types.ts';
 
-export type AuthResult = { ok: true; account: SimulatorAccount } | { ok: false; message: string };
+export type AuthResult =
+  | {
+      ok: true;
+      account: SimulatorAccount;
+      /** The credential the request was signed with (the OAuth token, or the Bearer token). */
+      credential: { kind: 'oauth1' | 'bearer'; token: string };
+    }
+  | { ok: false; message: string };
 
 export interface AuthConfig {
   accounts: SimulatorAccount[];
@@ -16,6 +24,8 @@ export interface AuthConfig {
 
 export interface SignedRequest {
   method: string;
+  /** The scheme the client called: 'http', or 'https' behind a TLS-terminating proxy (X-Forwarded-Proto). */
+  scheme?: 'http' | 'https';
   /** Host header as received (host:port). */
   host: string;
   /** Raw path as received, without the query. */
@@ -69,19 +79,25 @@ export function queryPairs(query: string): [string, string][] {
 }
 
 /**
- * Signature base strings for the given params. Two normalisations are returned because clients differ on the sort:
- * oauth10a sorts the joined "k=v" strings, the spec (and the oauth-1.0a package) sorts by key then value; they only
- * disagree when one key is a prefix of another.
+ * The RFC 5849 §3.4.1 signature base string: the upper-case method, the base string URI (scheme and host lower-case,
+ * default port dropped, path as sent) and the normalised parameters: each name and value percent-encoded, sorted by
+ * encoded name and then by encoded value in byte order, joined as `name=value` with `&`.
  */
-export function signatureBaseStrings(method: string, baseUrl: string, params: [string, string][]): string[] {
+export function signatureBaseString(method: string, baseUrl: string, params: [string, string][]): string {
   const encoded = params.map(([k, v]) => [pct(k), pct(v)] as const);
-  const byString = encoded.map(([k, v]) => `${k}=${v}`).sort();
-  const byKey = [...encoded].sort(([ka, va], [kb, vb]) =>
-    ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0,
-  );
-  const head = `${method.toUpperCase()}&${pct(baseUrl)}&`;
-  const variants = new Set([byString.join('&'), byKey.map(([k, v]) => `${k}=${v}`).join('&')]);
-  return [...variants].map((joined) => head + pct(joined));
+  encoded.sort(([ka, va], [kb, vb]) => (ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0));
+  const joined = encoded.map(([k, v]) => `${k}=${v}`).join('&');
+  return `${method.toUpperCase()}&${pct(baseUrl)}&${pct(joined)}`;
+}
+
+/** The base string URI of RFC 5849 §3.4.1.2 for a request as called. */
+export function baseStringUri(scheme: 'http' | 'https', host: string, path: string): string {
+  const lower = host.toLowerCase();
+  const authority =
+    (scheme === 'http' && lower.endsWith(':80')) || (scheme === 'https' && lower.endsWith(':443'))
+      ? lower.slice(0, lower.lastIndexOf(':'))
+      : lower;
+  return `${scheme}://${authority}${path}`;
 }
 
 export function hmacSign(method: 'HMAC-SHA512' | 'HMAC-SHA1', key: string, base: string): string {
@@ -119,10 +135,12 @@ export function authenticateOAuth(req: SignedRequest, config: AuthConfig, plaint
   if (signature === undefined) return { ok: false, message: 'Missing oauth_signature' };
   const key = `${pct(consumer.secret)}&${pct(tokenSecret)}`;
 
+  const credential = { kind: 'oauth1' as const, token };
   if (method === 'PLAINTEXT') {
-    // Clever's JS clients send the secrets unescaped; accept both forms.
-    const ok = same(signature, key) || same(signature, `${consumer.secret}&${tokenSecret}`);
-    return ok ? { ok: true, account } : { ok: false, message: 'Invalid OAuth signature' };
+    // RFC 5849 §3.4.4: the signature is pct(consumer secret) & pct(token secret), itself percent-encoded in the
+    // header (decoded above). clever-tools writes the secrets unescaped, which is the same for the alphanumeric
+    // secrets Clever issues.
+    return same(signature, key) ? { ok: true, account, credential } : { ok: false, message: 'Invalid OAuth signature' };
   }
   if (plaintextOnly) return { ok: false, message: `Signature method ${method} not accepted here` };
   if (method !== 'HMAC-SHA512' && method !== 'HMAC-SHA1') {
@@ -135,13 +153,10 @@ export function authenticateOAuth(req: SignedRequest, config: AuthConfig, plaint
   }
   const signed: [string, string][] = [...params.entries()].filter(([k]) => k !== 'oauth_signature');
   signed.push(...queryPairs(req.query));
-  // The simulator serves plain http; accept https too for clients behind a TLS-terminating proxy.
-  for (const scheme of ['http', 'https']) {
-    for (const base of signatureBaseStrings(req.method, `${scheme}://${req.host}${req.path}`, signed)) {
-      if (same(signature, hmacSign(method, key, base))) return { ok: true, account };
-    }
-  }
-  return { ok: false, message: 'Invalid OAuth signature' };
+  const base = signatureBaseString(req.method, baseStringUri(req.scheme ?? 'http', req.host, req.path), signed);
+  return same(signature, hmacSign(method, key, base))
+    ? { ok: true, account, credential }
+    : { ok: false, message: 'Invalid OAuth signature' };
 }
 
 export function authenticateBearer(authorization: string, config: AuthConfig): AuthResult {
@@ -151,5 +166,7 @@ export function authenticateBearer(authorization: string, config: AuthConfig): A
   const account =
     config.accounts.find((a) => a.apiTokens.includes(token)) ??
     config.accounts.find((a) => a.userId === config.issuedToken(token));
-  return account ? { ok: true, account } : { ok: false, message: 'Invalid API token' };
+  return account
+    ? { ok: true, account, credential: { kind: 'bearer', token } }
+    : { ok: false, message: 'Invalid API token' };
 }

@@ -19,6 +19,8 @@ export interface RouteContext {
   body: unknown;
   /** Set when the request is authenticated (always for auth 'user'). */
   account?: SimulatorAccount;
+  /** The credential an authenticated request was signed with. */
+  credential?: { kind: 'oauth1' | 'bearer'; token: string };
   host: HostKind;
 }
 

@@ -68,7 +68,15 @@ function authenticate(
   const authorization = req.headers.authorization;
   if (!authorization) return { ok: false, message: 'Missing Authorization header' };
   const isBearer = /^Bearer\s/i.test(authorization);
-  const signed = { method: req.method ?? 'GET', host: req.headers.host ?? '', path, query, authorization };
+  const proto = String(req.headers['x-forwarded-proto'] ?? '').toLowerCase();
+  const signed = {
+    method: req.method ?? 'GET',
+    scheme: proto === 'https' ? ('https' as const) : ('http' as const),
+    host: req.headers.host ?? '',
+    path,
+    query,
+    authorization,
+  };
   if (mode === 'bridgeOAuth') return authenticateOAuth(signed, config, true);
   if (host === 'bridge') {
     return isBearer
@@ -176,6 +184,7 @@ function dispatch(
     return v2Error(401, V2_ERR.unauthorized, auth && !auth.ok ? auth.message : 'Unauthorized');
   }
   const account = auth?.ok ? auth.account : undefined;
+  const credential = auth?.ok ? auth.credential : undefined;
   if (account) entry.principal = account.userId;
   let body: unknown;
   if (raw.length > 0) {
@@ -186,7 +195,7 @@ function dispatch(
     }
   }
   try {
-    return route.handler({ req, params, query: new URLSearchParams(query), body, account, host });
+    return route.handler({ req, params, query: new URLSearchParams(query), body, account, credential, host });
   } catch (err) {
     return v2Error(
       500,

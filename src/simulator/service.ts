@@ -125,6 +125,13 @@ export class AddonService {
     this.store.changed();
   }
 
+  /** An operator's version update (v4 POST .../version/update): the add-on is rebuilt on the target version. */
+  setVersion(a: SimulatedAddon, version: string): void {
+    a.version = version;
+    a.env = buildEnv(a.providerId, a.credentials, a.version);
+    this.store.changed();
+  }
+
   /** Replaces a config-provider's variables (v4 PUT .../env). */
   replaceEnv(a: SimulatedAddon, env: EnvVar[]): void {
     a.env = env.map((e) => ({ name: e.name, value: e.value }));

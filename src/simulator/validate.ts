@@ -192,6 +192,13 @@ export function resolveVersion(
     if (requested === undefined) return { ok: true, value: undefined };
     return fail(field, `${provider.id} has no selectable version`);
   }
+  // Shared plans run the zone's cluster version. clever-tools sends `options.version` = defaultDedicatedVersion for
+  // every plan it creates, shared ones included, and the real API accepts it: a dedicated version on a shared plan
+  // is accepted and the add-on gets the cluster's version (evidence in README.md, "Behaviour from clever-tools").
+  if (requested !== undefined && provider.versions && !isDedicated(plan) && provider.versions.shared) {
+    const dedicated = provider.versions.dedicated.find((e) => e.key === requested || e.full === requested);
+    if (dedicated) return { ok: true, value: provider.versions.shared.key };
+  }
   if (requested === undefined) {
     const def = provider.versions
       ? isDedicated(plan)

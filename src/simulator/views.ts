@@ -310,6 +310,20 @@ export function kvView(a: SimulatedAddon, now: number): Json {
 }
 
 /** `GET /v4/addon-providers/addon-{keycloak|metabase|matomo|otoroshi}/addons/{realId}`; field matrix from DOC v4.md. */
+/** An operator's version check: what runs, the newest offered, and every version it can move to. */
+export function versionCheckView(a: SimulatedAddon): {
+  installed: string;
+  latest: string;
+  needUpdate: boolean;
+  available: string[];
+} {
+  const { provider } = planOf(a);
+  const installed = a.version ?? '5.3.2';
+  const available = [...(provider.operatorVersions ?? [installed])];
+  const latest = available[available.length - 1] ?? installed;
+  return { installed, latest, needUpdate: installed !== latest, available };
+}
+
 export function operatorView(a: SimulatedAddon): Json {
   const { provider, plan } = planOf(a);
   const c = (k: string) => cred(a, k);

@@ -4,8 +4,16 @@
 import { json, v4Error, type Reply } from '../http.ts';
 import type { RouteContext } from '../router.ts';
 import type { EnvVar, SimulatedAddon } from '../types.ts';
-import { configProviderView, databaseView, kvView, operatorView, PULSAR_CLUSTERS, pulsarView } from '../views.ts';
-import { accountOf, canActOn, type HandlerDeps } from './context.ts';
+import {
+  configProviderView,
+  databaseView,
+  kvView,
+  operatorView,
+  PULSAR_CLUSTERS,
+  pulsarView,
+  versionCheckView,
+} from '../views.ts';
+import { accountOf, canActOn, isRecord, type HandlerDeps } from './context.ts';
 
 const DB_PROVIDERS = ['postgresql-addon', 'mysql-addon', 'mongodb-addon', 'es-addon', 'redis-addon'];
 /** v4 path segment -> v2 provider id (the path is always addon-<name>). */
@@ -63,6 +71,25 @@ export function registerV4(deps: HandlerDeps): void {
     router.add('GET', `/v4/addon-providers/${segment}/addons/{realId}`, (ctx) => {
       const addon = lookup(ctx, providerId, 'realId');
       return addon ? json(operatorView(addon)) : notFound(ctx.params.realId ?? '');
+    });
+    // `clever keycloak|metabase|matomo|otoroshi version check|update`: the installed version against the ones
+    // the provider offers (`installed`, `latest`, `needUpdate`, `available`, as the CLI reads them).
+    router.add('GET', `/v4/addon-providers/${segment}/addons/{realId}/version/check`, (ctx) => {
+      const addon = lookup(ctx, providerId, 'realId');
+      return addon ? json(versionCheckView(addon)) : notFound(ctx.params.realId ?? '');
+    });
+    router.add('POST', `/v4/addon-providers/${segment}/addons/{realId}/version/update`, (ctx) => {
+      const addon = lookup(ctx, providerId, 'realId');
+      if (!addon) return notFound(ctx.params.realId ?? '');
+      const target = isRecord(ctx.body) ? ctx.body.targetVersion : undefined;
+      const { available } = versionCheckView(addon);
+      if (typeof target !== 'string' || !available.includes(target)) {
+        return v4Error(400, 'clever.addon.invalid-version', `targetVersion: expected one of ${available.join(', ')}`, {
+          available,
+        });
+      }
+      service.setVersion(addon, target);
+      return json(operatorView(addon));
     });
   }
 

@@ -164,8 +164,8 @@ describe('create validation', () => {
       field: 'options.version',
       message: expect.stringContaining('allowed: 14 (14.23), 15 (15.18), 16 (16.14), 17 (17.10), 18 (18.4)') as string,
     });
-    // The shared dev cluster only runs 15.
-    expect(errorOf({ plan: PG_DEV, options: { version: '17' } }).message).toMatch(/allowed: 15/);
+    // The shared dev cluster only runs 15: a version no plan offers is refused there too.
+    expect(errorOf({ plan: PG_DEV, options: { version: '12' } }).message).toMatch(/allowed: 15/);
     const cellar = validateCreate({
       providerId: 'cellar-addon',
       plan: planId('cellar-addon', 'S'),
@@ -173,6 +173,12 @@ describe('create validation', () => {
       options: { version: '1' },
     });
     expect(cellar).toMatchObject({ ok: false, error: { field: 'options.version' } });
+  });
+
+  it('accepts a dedicated version on a shared plan, as clever-tools sends it, and runs the cluster version', () => {
+    // clever-tools sends options.version = defaultDedicatedVersion (17) for every plan, shared ones included.
+    const r = create({ plan: PG_DEV, options: { version: '17' } });
+    expect(r).toMatchObject({ ok: true, value: { version: '15', options: { version: '15' } } });
   });
 
   it('rejects unknown options and bad option values', () => {
