@@ -1,15 +1,36 @@
 #!/usr/bin/env bash
 # Installs what test/integration/backup.tools.test.ts runs for real, when missing: PostgreSQL and MariaDB servers
 # with their client tools (Debian packages postgresql, mariadb-server, mariadb-client) and the aws CLI (PyPI awscli,
-# or Debian's awscli without pip). Idempotent: a machine that has them is left alone. Needs root (or sudo) only when
-# something must be installed.
+# or Debian's awscli without pip). `npm test` runs it before the integration tests. Idempotent: a machine that has
+# them is left alone, in about a second. Needs root (or sudo) and apt-get only when something must be installed;
+# without them it names what is missing and how to get it, and exits 1.
 set -euo pipefail
 
 say() { printf '\033[1m[test-tools]\033[0m %s\n' "$*"; }
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-    say "need root to run: $*"; exit 1
+# What is missing, in words a person can act on, before anything is installed.
+missing=()
+[ -n "$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null || true)" ] && command -v pg_dump >/dev/null &&
+  command -v pg_restore >/dev/null || missing+=("PostgreSQL server and client tools (Debian: postgresql)")
+[ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db >/dev/null && command -v mysqldump >/dev/null ||
+  missing+=("MariaDB server and client tools (Debian: mariadb-server mariadb-client)")
+command -v aws >/dev/null || missing+=("the aws CLI (pip install awscli, or Debian: awscli)")
+if [ ${#missing[@]} -eq 0 ]; then
+  say "postgres, mariadb and aws already installed"
+fi
+can_root() { [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }; }
+if [ ${#missing[@]} -gt 0 ] && { ! can_root || ! command -v apt-get >/dev/null; }; then
+  say "the backup integration tests need tools this machine lacks:"
+  for m in "${missing[@]}"; do say "  - $m"; done
+  if ! command -v apt-get >/dev/null; then
+    say "this script installs them with apt-get (Debian/Ubuntu), which is not here: install them with your package"
+    say "manager, then run the tests again."
+  else
+    say "installing them needs root: run \`sudo bash tools/install-test-tools.sh\` once, then the tests again."
   fi
+  exit 1
+fi
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
 }
 apt_updated=no
 # Package mirrors fail now and then: three tries, a few seconds apart, before giving up.
