@@ -1,4 +1,4 @@
-// Authorization headers for the Clever Cloud API (reference §2): OAuth 1.0a signed with HMAC-SHA512 (what the
+// Authorization headers for the Clever Cloud API: OAuth 1.0a signed with HMAC-SHA512 (what the
 // upstream Rust operator sends, the documented recommendation) or PLAINTEXT (what clever-tools sends), and API
 // tokens as Bearer against the api-bridge host.
 import { createHmac, randomUUID } from 'node:crypto';
@@ -79,7 +79,7 @@ export function createSigner(credentials: CleverCredentials, options: SignerOpti
   const consumerSecret = credentials.consumerSecret ?? DEFAULT_CONSUMER_SECRET;
   const secrets = [credentials.token, credentials.secret, consumerSecret];
   if (credentials.signatureMethod === 'PLAINTEXT') {
-    // Exactly what clever-client.js sends (reference §2.1): three params, values not escaped, `%26` separator.
+    // Exactly what clever-client.js sends: three params, values not escaped, `%26` separator.
     const header =
       `OAuth oauth_consumer_key="${consumerKey}", oauth_token="${credentials.token}", ` +
       `oauth_signature="${consumerSecret}%26${credentials.secret}"`;

@@ -1,6 +1,6 @@
 // The add-on catalogue: providers, plans (with the plan ids known from public sources, stable generated ids for the
 // rest), regions, versions and accepted options. Shapes follow `GET /v2/products/addonproviders` and
-// `GET /v4/addon-providers/{id}`; see docs reference clever-api.md §4 and §8.
+// `GET /v4/addon-providers/{id}`.
 import { stableUuid } from './rng.ts';
 
 export interface PlanFeature {
