@@ -84,8 +84,8 @@ export function createSigner(credentials: CleverCredentials, options: SignerOpti
   const consumerSecret = credentials.consumerSecret ?? DEFAULT_CONSUMER_SECRET;
   const secrets = [credentials.token, credentials.secret, consumerSecret];
   if (credentials.signatureMethod === 'PLAINTEXT') {
-    // The three parameters clever-tools sends, encoded as RFC 5849 says: the signature is
-    // pct(consumer secret) & pct(token secret) (§3.4.4), and every header value is percent-encoded again (§3.5.1).
+    // The three parameters clever-tools sends, encoded as OAuth 1.0a defines PLAINTEXT: the signature is
+    // pct(consumer secret) & pct(token secret), and every header value is percent-encoded again.
     // For the alphanumeric secrets Clever issues this is byte for byte clever-tools' `secret%26secret` header.
     const header =
       `OAuth oauth_consumer_key="${rfc3986(consumerKey)}", oauth_token="${rfc3986(credentials.token)}", ` +

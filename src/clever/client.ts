@@ -1,4 +1,4 @@
-// The operator's only view of Clever Cloud: one typed method per call (reference §§3–7), every response checked
+// The operator's only view of Clever Cloud: one typed method per call (routes.ts), every response checked
 // against its schema. Transport concerns (auth, retries, limits, metrics) live in http.ts.
 import type { Dispatcher } from 'undici';
 import type { Registry } from 'prom-client';
@@ -254,7 +254,7 @@ export class CleverClient {
 
   // ---- provider-specific (v4) ---------------------------------------------------------------------------------
 
-  /** Takes the `addon_…` id (reference §7: DB info endpoints use the add-on id). */
+  /** Takes the `addon_…` id: the v4 database endpoints are keyed by the add-on id, not the realId. */
   getDatabaseInfo(providerId: DatabaseProviderId, addonId: string): Promise<DatabaseInfo> {
     return this.get(ROUTES.getDatabaseInfo, DatabaseInfoSchema, { providerId, addonId });
   }

@@ -1,4 +1,4 @@
-// Every Clever Cloud call the client makes, as a route template (reference §§3–7). Templates, not URLs, are what
+// Every Clever Cloud call the client makes, as a route template (add-ons, env, migrations, backups, databases). Templates, not URLs, are what
 // metrics, logs and errors carry: bounded label cardinality, and no ids or secrets in observability data.
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -1,4 +1,4 @@
-// Response shapes (reference §§3–7). Objects are loose: the API adds fields without notice and we must keep
+// Response shapes of the Clever Cloud API calls in client.ts. Objects are loose: the API adds fields without notice and we must keep
 // working; only the fields the operator relies on are required, so a missing one fails loudly with its JSON path.
 import * as z from 'zod';
 
@@ -51,7 +51,7 @@ export const ProviderInfoSchema = z.looseObject({
       }),
     )
     .default([]),
-  // Object form `{ "<version>": { features: [...] } }` (reference §11.1).
+  // Object form `{ "<version>": { features: [...] } }`, keyed by dedicated version.
   dedicated: z.record(str, z.looseObject({ features: z.array(ToggleFeatureSchema).default([]) })).default({}),
   defaultDedicatedVersion: optStr,
 });

@@ -1,5 +1,5 @@
 // An informer: LIST, then WATCH from the list's resourceVersion, keeping a local cache keyed by `namespace/name`.
-// It does what client-node's informer does not (see the anchors, §3): reconnects with jittered backoff after ANY
+// It does what client-node's informer does not: reconnects with jittered backoff after ANY
 // error, relists on 410 Gone, restarts a watch that went silent (half-open TCP) via a watchdog fed by bookmarks,
 // optionally relists periodically to repair anything missed, and never re-emits unchanged objects on a relist.
 import * as k8s from '@kubernetes/client-node';

@@ -1,10 +1,12 @@
 // Conditions and phase. A condition's lastTransitionTime changes only when its status changes, so a resource
 // reconciled every few minutes does not look freshly changed each time.
 import type { AddonStatus, Condition, ConditionStatus, Phase } from '../model/status.ts';
+import type { ConditionReason } from './addon/reasons.ts';
 
 export interface ConditionInput {
   status: ConditionStatus;
-  reason: string;
+  /** One of the enumerated reasons (src/reconcile/addon/reasons.ts). */
+  reason: ConditionReason;
   message: string;
 }
 

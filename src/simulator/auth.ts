@@ -1,5 +1,5 @@
 // Request authentication as the real API does it: OAuth 1.0a (PLAINTEXT, HMAC-SHA512, HMAC-SHA1) on the main host,
-// Bearer API tokens on the bridge. Signatures are verified as strictly as RFC 5849 allows: one base string (the
+// Bearer API tokens on the bridge. Signatures are verified as strictly as the OAuth 1.0a specification allows: one base string (the
 // scheme, host and path as called, parameters sorted once by the RFC's rule) and PLAINTEXT exactly as the RFC encodes
 // it, so a client with a signing bug fails here rather than in production.
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -79,7 +79,7 @@ export function queryPairs(query: string): [string, string][] {
 }
 
 /**
- * The RFC 5849 §3.4.1 signature base string: the upper-case method, the base string URI (scheme and host lower-case,
+ * The OAuth 1.0a signature base string: the upper-case method, the base string URI (scheme and host lower-case,
  * default port dropped, path as sent) and the normalised parameters: each name and value percent-encoded, sorted by
  * encoded name and then by encoded value in byte order, joined as `name=value` with `&`.
  */
@@ -90,7 +90,7 @@ export function signatureBaseString(method: string, baseUrl: string, params: [st
   return `${method.toUpperCase()}&${pct(baseUrl)}&${pct(joined)}`;
 }
 
-/** The base string URI of RFC 5849 §3.4.1.2 for a request as called. */
+/** The base string URI of a request as called: scheme and host lower-case, default port dropped, path as sent. */
 export function baseStringUri(scheme: 'http' | 'https', host: string, path: string): string {
   const lower = host.toLowerCase();
   const authority =
@@ -137,7 +137,7 @@ export function authenticateOAuth(req: SignedRequest, config: AuthConfig, plaint
 
   const credential = { kind: 'oauth1' as const, token };
   if (method === 'PLAINTEXT') {
-    // RFC 5849 §3.4.4: the signature is pct(consumer secret) & pct(token secret), itself percent-encoded in the
+    // PLAINTEXT: the signature is pct(consumer secret) & pct(token secret), itself percent-encoded in the
     // header (decoded above). clever-tools writes the secrets unescaped, which is the same for the alphanumeric
     // secrets Clever issues.
     return same(signature, key) ? { ok: true, account, credential } : { ok: false, message: 'Invalid OAuth signature' };

@@ -1,5 +1,5 @@
 // Generated credentials and the env vars derived from them, with the exact names of the real providers
-// (clever-api.md §6). Credentials are kept structured so rotation and migration can change one part (password,
+// (`GET .../addons/{id}/env`). Credentials are kept structured so rotation and migration can change one part (password,
 // host) and the env (URIs included) is rebuilt consistently.
 import { ALNUM, LOWER_ALNUM, UPPER_ALNUM, type Rng } from './rng.ts';
 import type { DatabaseServers, EnvVar } from './types.ts';

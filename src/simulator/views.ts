@@ -1,4 +1,4 @@
-// JSON views of the state, shaped like the real API's responses (clever-api.md §3, §5, §7). Pure functions of
+// JSON views of the state, shaped like the real API's responses (src/clever/schemas.ts checks them). Pure functions of
 // (state, clock), so readiness and migration progress are computed at read time.
 import { findPlan, findProvider, planView, providerSummaryView } from './catalogue.ts';
 import { stableUuid } from './rng.ts';

@@ -47,7 +47,7 @@ const EXPECTED = [
 const NOT_EXERCISED: Record<string, string> = {
   'api.clever-cloud.com/<kinds> get':
     'reads come from the informer cache; a direct get happens only when a write hits NotFound, to tell a resource ' +
-    'deleted mid-reconcile from a real error (fail() in src/reconcile/addon-reconciler.ts)',
+    'deleted mid-reconcile from a real error (fail() in src/reconcile/addon/reconciler.ts)',
   'api.clever-cloud.com/<kinds>/finalizers update':
     'needed only where the OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift): the ' +
     "connection Secret's ownerReference sets blockOwnerDeletion; this API server does not enable that plugin",

@@ -1,0 +1,111 @@
+// Binding (step 9): the add-on's environment rendered into the connection Secret, server-side applied; a renamed
+// Secret's old copy removed; the workloads listed in spec.secret.rolloutRestart restarted on new content. Also the
+// Secret's repair from its last known content while Clever Cloud cannot be asked.
+import type { Addon } from '../../clever/index.ts';
+import { secretHashAnnotation } from '../rollout.ts';
+import { secretName } from '../names.ts';
+import { bindingEntries, entriesHash, renderSecret, templateValues } from '../secret.ts';
+import { renderTemplate } from '../template.ts';
+import { decideBind, decideOldSecret, decideSecretRestore } from './decide.ts';
+import type { ExternalClient } from './external.ts';
+import { SecretConflictError } from './failures.ts';
+import type { Pass } from './pass.ts';
+import type { CommonSpec, StepContext } from './types.ts';
+
+/** Writes the connection Secret; its name. */
+export async function bind(
+  c: StepContext,
+  pass: Pass,
+  ext: ExternalClient,
+  addon: Addon,
+  spec: CommonSpec,
+): Promise<string> {
+  const { def } = c;
+  const env = await ext.env(addon.id);
+  const binding = def.binding(env);
+  const entries = {
+    ...bindingEntries(env, binding, spec.secret?.dialects),
+    ...renderTemplate(spec.secret?.template ?? {}, templateValues(env, binding)),
+  };
+  Object.assign(pass.status, def.statusFields?.(env) ?? {});
+  const name = secretName(pass.name, spec.secret?.name);
+  const uid = pass.uid;
+  const desired = renderSecret({
+    name,
+    namespace: pass.namespace,
+    owner: { apiVersion: c.apiVersion, kind: def.kind, name: pass.name, uid },
+    entries,
+    ...(spec.secret?.labels ? { labels: spec.secret.labels } : {}),
+    ...(spec.secret?.annotations ? { annotations: spec.secret.annotations } : {}),
+  });
+  const hash = entriesHash(entries);
+  const live = await c.kube.secret(pass.namespace, name, { cached: true });
+  const decision = decideBind({ live, desired, hash, recordedHash: pass.status.secretHash, uid });
+  if (decision.action === 'refuse') {
+    throw new SecretConflictError(`Secret ${name} exists and is not owned by this ${def.kind}; it was left untouched`);
+  }
+  if (decision.action === 'apply') {
+    await c.kube.applySecret(desired);
+    if (decision.announce) {
+      pass.emit('Normal', 'SecretUpdated', `Secret ${name} updated with new connection details`);
+    }
+  }
+  const previous = pass.status.binding?.name;
+  if (previous && previous !== name) {
+    const old = await c.kube.secret(pass.namespace, previous, { cached: false });
+    const drop = decideOldSecret({ previous, name, old, uid });
+    if (drop.action === 'delete') await c.kube.deleteSecret(pass.namespace, drop.name);
+  }
+  pass.status.binding = { name };
+  pass.status.secretHash = hash;
+  c.memory.lastBound.set(uid, { secret: desired, hash });
+  await restartConsumers(c, pass, spec, hash);
+  return name;
+}
+
+/** Restarts the listed workloads on new content; a missing one keeps Synced False (re-checked at drift time). */
+async function restartConsumers(c: StepContext, pass: Pass, spec: CommonSpec, hash: string): Promise<void> {
+  const targets = spec.secret?.rolloutRestart ?? [];
+  if (targets.length === 0) return;
+  const annotation = secretHashAnnotation(c.def.kind, pass.name);
+  const { bumped, missing } = await c.kube.rolloutRestart(pass.namespace, targets, annotation, hash);
+  if (bumped.length > 0) {
+    pass.emit('Normal', 'RolloutTriggered', `restarting ${bumped.join(', ')} for the new connection details`);
+  }
+  if (missing.length > 0) {
+    // The Secret is fine and the add-on usable: only Synced reports it.
+    const message = `spec.secret.rolloutRestart: ${missing.join(', ')} not found in ${pass.namespace}`;
+    pass.softProblem = { reason: 'RolloutTargetNotFound', message };
+    pass.warnOnce('RolloutTargetMissing', 'RolloutTargetNotFound', message);
+  }
+}
+
+/**
+ * Puts the Secret back as this resource last bound it, when it was deleted or edited and Clever Cloud cannot be
+ * asked (an outage, refused or missing credentials); the next successful pass reconciles it against Clever as usual.
+ * Best effort: a failure here is logged (without content) and the pass reports the original problem.
+ */
+export async function keepLastBoundSecret(c: StepContext, pass: Pass, why: string): Promise<void> {
+  const uid = pass.res.metadata?.uid;
+  const input = {
+    uid,
+    deleting: Boolean(pass.res.metadata?.deletionTimestamp),
+    last: uid ? c.memory.lastBound.get(uid) : undefined,
+    secretHash: pass.status.secretHash,
+    bindingName: pass.status.binding?.name,
+  };
+  try {
+    let decision = decideSecretRestore({ ...input, live: undefined });
+    if (decision.action === 'read') {
+      const live = await c.kube.secret(pass.namespace, decision.name, { cached: true });
+      decision = decideSecretRestore({ ...input, live: { secret: live } });
+    }
+    if (decision.action !== 'restore') return;
+    await c.kube.applySecret(decision.secret);
+    const name = decision.secret.metadata?.name ?? '';
+    const verb = decision.existed ? 'reverted' : 'restored';
+    pass.emit('Normal', 'SecretRestored', `Secret ${name} ${verb} to its last known content while ${why}`);
+  } catch (restoreErr) {
+    pass.ctx.logger.warn({ err: String(restoreErr) }, 'could not restore the Secret from its last known content');
+  }
+}

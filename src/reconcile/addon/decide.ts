@@ -1,0 +1,310 @@
+// Every destructive or billable choice the reconciler makes, as a pure function of what it knows: the spec, the
+// status, the annotations, what was observed and the time (passed in, never read). Each returns an action and a
+// `why`. Create, recreate, adopt, migrate, delete and putting a Secret back are each decided here and nowhere else;
+// the steps (reconciler.ts) only carry the decision out.
+import type { Addon } from '../../clever/index.ts';
+import { versionSatisfies } from '../catalogue.ts';
+import { dataHash, isOurSecret, type SecretObject } from '../secret.ts';
+
+/** How long a pending create may stay unobserved before it is considered never made. */
+export interface CreateInput {
+  /** The add-on observed by status id, adoption annotation or deterministic name, if any. */
+  observed: Addon | undefined;
+  /** The create-pending annotation: when an earlier create was attempted, its result not recorded. */
+  pending: string | undefined;
+  now: Date;
+  graceMs: number;
+  pollMs: number;
+}
+
+export type CreateDecision =
+  | { action: 'use'; addon: Addon; clearIntent: boolean; why: string }
+  | { action: 'create'; why: string }
+  | { action: 'wait'; requeueAfterMs: number; why: string };
+
+/** Create only when nothing was observed and no earlier create may still surface. */
+export function decideCreate(input: CreateInput): CreateDecision {
+  if (input.observed) {
+    return {
+      action: 'use',
+      addon: input.observed,
+      clearIntent: input.pending !== undefined,
+      why: input.pending ? 'the add-on of an earlier create surfaced' : 'the add-on exists',
+    };
+  }
+  if (input.pending) {
+    // The name lookup found nothing yet; the list may lag behind, so wait out a grace period before concluding
+    // the earlier call never made one. An unreadable time counts as "just now".
+    const age = input.now.getTime() - Date.parse(input.pending);
+    if (Number.isNaN(age) || age < input.graceMs) {
+      return {
+        action: 'wait',
+        requeueAfterMs: Math.min(input.pollMs, Math.max(500, input.graceMs - (Number.isNaN(age) ? 0 : age))),
+        why: 'an earlier create call may still surface',
+      };
+    }
+    return { action: 'create', why: 'an earlier create did not surface within the grace period' };
+  }
+  return { action: 'create', why: 'no add-on exists for this resource' };
+}
+
+export type ClaimDecision =
+  { action: 'keep'; why: string } | { action: 'refuse'; forgetStatus: boolean; message: string; why: string };
+
+/**
+ * Two resources on one add-on: deleting either would delete it under the other. The one that holds it (or else the
+ * older) keeps it; this one lets go of it without touching it, and says which resource has it.
+ */
+export function decideClaim(input: {
+  id: string;
+  statusId: string | undefined;
+  rival: string | undefined;
+  kind: string;
+}): ClaimDecision {
+  if (!input.rival) return { action: 'keep', why: 'no other resource has a better claim' };
+  return {
+    action: 'refuse',
+    forgetStatus: input.statusId === input.id,
+    message: `add-on ${input.id} is already managed by ${input.kind} ${input.rival}; remove the annotation or that resource`,
+    why: `${input.rival} has the better claim`,
+  };
+}
+
+export type HeldDecision =
+  { action: 'use'; addon: Addon; why: string } | { action: 'recreate'; message: string; why: string };
+
+/** The add-on status.addonId names: use it, or (deleted outside Kubernetes while the spec still asks) make a new one. */
+export function decideHeld(input: { id: string; observed: Addon | undefined }): HeldDecision {
+  if (input.observed) return { action: 'use', addon: input.observed, why: 'status.addonId exists' };
+  return {
+    action: 'recreate',
+    message: `add-on ${input.id} was deleted outside Kubernetes; creating a new one`,
+    why: 'status.addonId no longer exists on Clever Cloud',
+  };
+}
+
+export interface AdoptionInput {
+  /** The adoption annotation's add-on id. */
+  annotation: string;
+  statusId: string | undefined;
+  /** What the annotation's id resolves to; undefined when Clever says it does not exist. */
+  observed: Addon | undefined;
+  providerId: string;
+  owner: string;
+  kind: string;
+  /** Another resource with a better claim on the observed add-on (see adoptionRival). */
+  rival: string | undefined;
+}
+
+export type AdoptionDecision =
+  | { action: 'adopt'; addon: Addon; announce: boolean; why: string }
+  | {
+      action: 'refuse';
+      reason: 'InvalidSpec' | 'AdoptionConflict';
+      forgetStatus: boolean;
+      message: string;
+      why: string;
+    };
+
+/** Adopt the annotated add-on, or refuse it (missing, another provider's, or claimed by another resource). */
+export function decideAdoption(input: AdoptionInput): AdoptionDecision {
+  const { annotation, observed } = input;
+  if (!observed) {
+    return refuse('InvalidSpec', false, `add-on ${annotation} does not exist in ${input.owner}`, 'not found');
+  }
+  if (observed.provider.id !== input.providerId) {
+    const message = `add-on ${annotation} is a ${observed.provider.id}, not a ${input.providerId}`;
+    return refuse('InvalidSpec', false, message, 'another provider');
+  }
+  const claim = decideClaim({ id: observed.id, statusId: input.statusId, rival: input.rival, kind: input.kind });
+  if (claim.action === 'refuse') return refuse('AdoptionConflict', claim.forgetStatus, claim.message, claim.why);
+  return {
+    action: 'adopt',
+    addon: observed,
+    announce: input.statusId !== observed.id,
+    why: input.statusId === observed.id ? 'already adopted' : 'the annotation names an add-on of this provider',
+  };
+}
+
+function refuse(
+  reason: 'InvalidSpec' | 'AdoptionConflict',
+  forgetStatus: boolean,
+  message: string,
+  why: string,
+): AdoptionDecision {
+  return { action: 'refuse', reason, forgetStatus, message, why };
+}
+
+export interface MigrationInput {
+  /** status.migration. */
+  recorded: { id: string; status: string; targetPlanId?: string; targetVersion?: string } | undefined;
+  /** The add-on's current plan id. */
+  addonPlanId: string;
+  /** The plan to be on: the spec's, or the current one when the spec names none. */
+  planId: string;
+  /** The version to be on when the spec names one. */
+  version: string | undefined;
+  /** The version the add-on reports, when its provider reports one. */
+  current: string | undefined;
+}
+
+export type MigrationDecision =
+  | { action: 'follow'; migrationId: string; why: string }
+  | { action: 'none'; why: string }
+  | { action: 'refuse'; message: string; why: string }
+  | { action: 'migrate'; planId: string; version: string | undefined; why: string };
+
+/** Migrate only on an explicit spec change of plan or version, once per target. */
+export function decideMigration(input: MigrationInput): MigrationDecision {
+  const m = input.recorded;
+  if (m && m.status !== 'OK' && m.status !== 'FAILED') {
+    return { action: 'follow', migrationId: m.id, why: `migration ${m.id} is ${m.status}` };
+  }
+  const planDiffers = input.addonPlanId !== input.planId;
+  const versionDiffers =
+    input.version !== undefined && input.current !== undefined && !versionSatisfies(input.current, input.version);
+  if (!planDiffers && !versionDiffers) return { action: 'none', why: 'plan and version are as asked' };
+  // A failed migration to this very target is not retried on its own: the user changes the spec to try again.
+  if (m?.status === 'FAILED' && m.targetPlanId === input.planId && m.targetVersion === input.version) {
+    return {
+      action: 'refuse',
+      message: 'the last migration to this plan and version failed; change the spec to try again',
+      why: 'the same target failed before',
+    };
+  }
+  return {
+    action: 'migrate',
+    planId: input.planId,
+    version: input.version,
+    why: planDiffers ? 'the spec asks for another plan' : 'the spec asks for another version',
+  };
+}
+
+export type MigrationProgress = 'succeeded' | 'failed' | 'running';
+
+/** A followed migration's Clever status, as the reconciler sees it. */
+export function migrationProgress(status: string): MigrationProgress {
+  if (status === 'OK') return 'succeeded';
+  if (status === 'FAILED' || status === 'ERROR' || status === 'CANCELED') return 'failed';
+  return 'running';
+}
+
+export interface DeletionInput {
+  policy: 'Delete' | 'Orphan';
+  /** Not looked yet (undefined), or what the lookup by id, adoption and name found. */
+  observation: { addon: Addon | undefined } | undefined;
+  /** The create-pending annotation. */
+  pending: string | undefined;
+  now: Date;
+  graceMs: number;
+}
+
+export type DeletionDecision =
+  | { action: 'orphan'; why: string }
+  | { action: 'observe'; why: string }
+  | { action: 'delete'; addon: Addon; why: string }
+  | { action: 'wait'; why: string }
+  | { action: 'release'; why: string };
+
+/** Delete the add-on only under policy Delete and only one that was observed as this resource's. */
+export function decideDeletion(input: DeletionInput): DeletionDecision {
+  if (input.policy === 'Orphan') return { action: 'orphan', why: 'deletionPolicy Orphan' };
+  if (!input.observation) return { action: 'observe', why: 'deletionPolicy Delete: find the add-on first' };
+  const { addon } = input.observation;
+  if (addon) return { action: 'delete', addon, why: `add-on ${addon.id} is this resource's` };
+  // A pending create is waited out so its add-on cannot leak. An unreadable time does not wait.
+  if (input.pending && input.now.getTime() - Date.parse(input.pending) < input.graceMs) {
+    return { action: 'wait', why: 'an earlier create call may still surface' };
+  }
+  return { action: 'release', why: 'no add-on of this resource exists' };
+}
+
+export interface BindInput {
+  /** The Secret as it is, when it exists. */
+  live: SecretObject | undefined;
+  desired: SecretObject;
+  /** The hash of the desired entries. */
+  hash: string;
+  /** status.secretHash. */
+  recordedHash: string | undefined;
+  uid: string;
+}
+
+export type BindDecision =
+  | { action: 'refuse'; why: string }
+  | { action: 'apply'; announce: boolean; why: string }
+  | { action: 'keep'; why: string };
+
+/** Write the connection Secret when it is missing or differs; never over a Secret this resource does not own. */
+export function decideBind(input: BindInput): BindDecision {
+  const { live } = input;
+  if (live && !isOurSecret(live, input.uid)) return { action: 'refuse', why: 'the Secret belongs to something else' };
+  if (live && sameSecret(live, input.desired, input.hash)) return { action: 'keep', why: 'the Secret is up to date' };
+  // What the Secret held before: our last recorded hash, or (when the cached status predates it, e.g. a pass
+  // queued by our own first apply) the live content, so a rotation right after creation is still reported.
+  const previousHash = input.recordedHash ?? dataHash(live?.data);
+  return {
+    action: 'apply',
+    announce: live !== undefined && previousHash !== input.hash,
+    why: live ? 'the Secret differs' : 'the Secret does not exist',
+  };
+}
+
+/** A renamed Secret: the old one goes (only when it is ours), so consumers cannot keep reading stale credentials. */
+export function decideOldSecret(input: {
+  previous: string | undefined;
+  name: string;
+  old: SecretObject | undefined;
+  uid: string;
+}): { action: 'delete'; name: string; why: string } | { action: 'keep'; why: string } {
+  if (!input.previous || input.previous === input.name) return { action: 'keep', why: 'the Secret was not renamed' };
+  if (!input.old || !isOurSecret(input.old, input.uid)) return { action: 'keep', why: 'the old Secret is not ours' };
+  return { action: 'delete', name: input.previous, why: `renamed from ${input.previous}` };
+}
+
+export interface SecretRestoreInput {
+  uid: string | undefined;
+  deleting: boolean;
+  /** The Secret this resource was last bound with in this process. */
+  last: { secret: SecretObject; hash: string } | undefined;
+  /** status.secretHash and status.binding.name. */
+  secretHash: string | undefined;
+  bindingName: string | undefined;
+  /** Not read yet (undefined), or the Secret as it is. */
+  live: { secret: SecretObject | undefined } | undefined;
+}
+
+export type SecretRestoreDecision =
+  | { action: 'skip'; why: string }
+  | { action: 'read'; name: string; why: string }
+  | { action: 'restore'; secret: SecretObject; existed: boolean; why: string };
+
+/**
+ * While Clever Cloud cannot be asked, put the Secret back as this resource last bound it: only our own Secret, only
+ * the content status.secretHash names, never while deleting.
+ */
+export function decideSecretRestore(input: SecretRestoreInput): SecretRestoreDecision {
+  const { last } = input;
+  const name = last?.secret.metadata?.name;
+  if (!input.uid || !last || !name || input.deleting) return { action: 'skip', why: 'nothing bound in this process' };
+  if (last.hash !== input.secretHash || name !== input.bindingName) {
+    return { action: 'skip', why: 'the status names other content' };
+  }
+  if (!input.live) return { action: 'read', name, why: 'compare with the Secret as it is' };
+  const live = input.live.secret;
+  if (live && !isOurSecret(live, input.uid)) return { action: 'skip', why: 'the Secret is not ours' };
+  if (live && sameSecret(live, last.secret, last.hash)) return { action: 'skip', why: 'the Secret is intact' };
+  return { action: 'restore', secret: last.secret, existed: live !== undefined, why: live ? 'edited' : 'deleted' };
+}
+
+/** The live Secret carries the desired content, labels, annotations and our controller reference. */
+export function sameSecret(live: SecretObject, desired: SecretObject, hash: string): boolean {
+  if (dataHash(live.data) !== hash) return false;
+  const labels = live.metadata?.labels ?? {};
+  for (const [k, v] of Object.entries(desired.metadata?.labels ?? {})) if (labels[k] !== v) return false;
+  const annotations = live.metadata?.annotations ?? {};
+  for (const [k, v] of Object.entries(desired.metadata?.annotations ?? {})) if (annotations[k] !== v) return false;
+  return (live.metadata?.ownerReferences ?? []).some(
+    (o) => o.uid === desired.metadata?.ownerReferences?.[0]?.uid && o.controller,
+  );
+}

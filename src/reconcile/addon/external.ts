@@ -1,0 +1,136 @@
+// The external client: the only place the reconciler calls Clever Cloud. `open` resolves the credentials of a
+// resource; `connect` binds them to an owner, so every call below already knows whose add-ons it talks about.
+// "Not found" is an answer here (undefined), not an error; every other failure is the Clever client's error class.
+import {
+  NotFoundError,
+  type Addon,
+  type AddonProvider,
+  type DatabaseInfo,
+  type DatabaseProviderId,
+  type Migration,
+  type ProviderInfo,
+} from '../../clever/index.ts';
+import type { ProviderDefinition } from '../../model/provider.ts';
+import type { PlatformBackup } from '../backup.ts';
+import type { CleverSession, Sessions } from '../sessions.ts';
+import { READINESS_PROBES, type ProbeContext } from './readiness.ts';
+
+export interface CreateRequest {
+  name: string;
+  plan: string;
+  region: string;
+  options: Record<string, string>;
+}
+
+export interface MigrationTarget {
+  planId: string;
+  region: string;
+  version: string | undefined;
+}
+
+/** Clever Cloud as one resource's pass sees it: one provider, one owner. */
+export interface ExternalClient {
+  readonly owner: string;
+  /** The provider's catalogue entry; `fresh` drops the cached catalogue first. */
+  provider(fresh?: boolean): Promise<AddonProvider | undefined>;
+  providerInfo(): Promise<ProviderInfo | null>;
+  /** By id (status.addonId or the adoption annotation); undefined when it does not exist. */
+  byId(id: string): Promise<Addon | undefined>;
+  /** By the deterministic name, of this provider only. */
+  byName(name: string): Promise<Addon | undefined>;
+  create(request: CreateRequest): Promise<Addon>;
+  delete(id: string): Promise<void>;
+  migration(addonId: string, migrationId: string): Promise<Migration>;
+  /**
+   * Starts a migration, or joins one already running: a request whose answer was lost (or sent by a crashed pass)
+   * may be running already, and Clever refuses a second one while the first runs.
+   */
+  migrate(addonId: string, target: MigrationTarget): Promise<{ migration: Migration; joined: boolean }>;
+  ready(addon: Addon): Promise<boolean>;
+  version(addon: Addon): Promise<string | undefined>;
+  /** The add-on's environment: the connection details. Never logged. */
+  env(addonId: string): Promise<Record<string, string>>;
+  /** A ConfigProvider's variables (the user's data), read and replaced. */
+  variables(realId: string): Promise<Record<string, string>>;
+  setVariables(realId: string, vars: Record<string, string>): Promise<void>;
+  platformBackups(realId: string): Promise<PlatformBackup[]>;
+}
+
+export interface Credentials {
+  /** Where the credentials came from (never their values). */
+  readonly source: string;
+  /** Binds them to an owner: the given organisation, else the credentials' default owner. */
+  connect(organisation: string | undefined): Promise<ExternalClient>;
+}
+
+export interface CleverConnector {
+  open(namespace: string, credentialsRef: { name: string } | undefined): Promise<Credentials>;
+}
+
+const MIGRATION_DONE = new Set(['OK', 'FAILED', 'ERROR', 'CANCELED']);
+
+export function cleverConnector(sessions: Sessions, def: ProviderDefinition): CleverConnector {
+  return {
+    async open(namespace, credentialsRef) {
+      const session = await sessions.forResource(namespace, credentialsRef);
+      return {
+        source: session.source,
+        connect: async (organisation) => connect(session, organisation ?? (await session.defaultOwner()), def),
+      };
+    },
+  };
+}
+
+/** The external client of one session and owner, for one provider. */
+export function connect(session: CleverSession, owner: string, def: ProviderDefinition): ExternalClient {
+  const { client } = session;
+  let dbInfo: Promise<DatabaseInfo> | undefined;
+  const probe = (addon: Addon): ProbeContext => ({
+    client,
+    owner,
+    addon,
+    databaseInfo: () => (dbInfo ??= client.getDatabaseInfo(def.providerId as DatabaseProviderId, addon.id)),
+  });
+  return {
+    owner,
+    provider(fresh = false) {
+      if (fresh) session.catalogue.clear();
+      return session.catalogue.provider(def.providerId);
+    },
+    providerInfo: () => session.catalogue.providerInfo(def.providerId),
+    async byId(id) {
+      try {
+        return await client.getAddon(owner, id);
+      } catch (err) {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      }
+    },
+    async byName(name) {
+      return (await client.listAddons(owner)).find((a) => a.name === name && a.provider.id === def.providerId);
+    },
+    create: (request) => client.createAddon(owner, { ...request, providerId: def.providerId }),
+    async delete(id) {
+      await client.deleteAddon(owner, id);
+    },
+    migration: (addonId, migrationId) => client.getMigration(owner, addonId, migrationId),
+    async migrate(addonId, target) {
+      const running = (await client.listMigrations(owner, addonId)).find((x) => !MIGRATION_DONE.has(x.status));
+      if (running) return { migration: running, joined: true };
+      const migration = await client.createMigration(owner, addonId, {
+        planId: target.planId,
+        region: target.region,
+        ...(target.version ? { version: target.version } : {}),
+      });
+      return { migration, joined: false };
+    },
+    ready: (addon) => READINESS_PROBES[def.readiness.kind].ready(probe(addon)),
+    version: (addon) => READINESS_PROBES[def.readiness.kind].version?.(probe(addon)) ?? Promise.resolve(undefined),
+    env: (addonId) => client.getAddonEnv(owner, addonId),
+    variables: (realId) => client.getConfigProviderEnv(realId),
+    async setVariables(realId, vars) {
+      await client.putConfigProviderEnv(realId, vars);
+    },
+    platformBackups: (realId) => client.listBackups(owner, realId),
+  };
+}

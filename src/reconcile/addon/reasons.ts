@@ -1,0 +1,90 @@
+// The one vocabulary of reasons: what a condition says (status.conditions[].reason) and what an Event says
+// (Event.reason). Dashboards, alerts and the tests key on these exact strings, so they are enumerated here and
+// everything that writes a condition or emits an Event is typed against these lists.
+import { BACKUP_EVENT_REASONS } from '../backup.ts';
+
+/** Reasons of the Ready, Synced and BackupHealthy conditions. */
+export const CONDITION_REASONS = [
+  // Ready
+  'Available',
+  'Provisioning',
+  'Creating',
+  'Deleting',
+  'AddonDeleted',
+  'Restoring',
+  'RestoreFailed',
+  // Synced: success and progress
+  'ReconcileSuccess',
+  'Migrating',
+  'Paused',
+  // Synced: spec problems
+  'InvalidSpec',
+  'InvalidPlan',
+  'InvalidRegion',
+  'InvalidVersion',
+  'InvalidOrganisation',
+  'AdoptionConflict',
+  'TemplateError',
+  'ProviderUnavailable',
+  // Synced: credentials
+  'CredentialsMissing',
+  'CredentialsInvalid',
+  'Unauthorized',
+  // Synced: Clever Cloud
+  'CleverApiUnavailable',
+  'CreateFailed',
+  'UpdateFailed',
+  'MigrationFailed',
+  // Synced: Kubernetes side
+  'SecretConflict',
+  'BindingIncomplete',
+  'RolloutTargetNotFound',
+  // Synced: object storage
+  'BucketNotEmpty',
+  'BucketUnavailable',
+  'ObjectStorageError',
+  // Synced: anything else
+  'ReconcileError',
+  // BackupHealthy
+  'Suspended',
+  'BackupFailed',
+  'BackupSucceeded',
+  'BackupTargetNotFound',
+  'NoBackupYet',
+  'NoRecentBackup',
+] as const;
+export type ConditionReason = (typeof CONDITION_REASONS)[number];
+
+export type EventType = 'Normal' | 'Warning';
+
+/** Event reasons, enumerated: dashboards and alerts key on them. */
+export const EVENT_REASONS = [
+  'Created',
+  'Adopted',
+  'CreateFailed',
+  'Deleted',
+  'Orphaned',
+  'DeleteFailed',
+  'MigrationStarted',
+  'MigrationSucceeded',
+  'MigrationFailed',
+  'SecretUpdated',
+  'SecretRestored',
+  'SecretConflict',
+  'VariablesUpdated',
+  'RolloutTriggered',
+  'RolloutTargetMissing',
+  'TemplateError',
+  'AddonDeletedExternally',
+  'InvalidSpec',
+  'CredentialsProblem',
+  'ReconcileError',
+  'BucketCreated',
+  'BucketDeleted',
+  'BucketReleased',
+  'BucketNotEmpty',
+  'BucketUnavailable',
+  'ObjectStorageError',
+  ...BACKUP_EVENT_REASONS,
+] as const;
+export type EventReason = (typeof EVENT_REASONS)[number];

@@ -1,0 +1,76 @@
+// The shapes every module of the reconciler shares: the resource, the part of the spec every kind has, the event
+// sink.
+import type { KubeObject } from '../../kube/types.ts';
+import type { ProviderDefinition, S3Connection } from '../../model/provider.ts';
+import type { AddonStatus } from '../../model/status.ts';
+import type { BackupSpec, ObjectStoreFactory, RestoreFromSpec } from '../backup.ts';
+import type { BucketStore } from '../buckets.ts';
+import type { CleverConnector } from './external.ts';
+import type { KubeWriter } from './kube.ts';
+import type { RolloutTarget } from '../rollout.ts';
+import type { Dialect, SecretObject } from '../secret.ts';
+import type { EventReason, EventType } from './reasons.ts';
+
+export interface AddonResource extends KubeObject {
+  spec?: unknown;
+  status?: AddonStatus;
+}
+
+/** The subset of the spec every kind shares (see src/model/spec.ts). */
+export interface CommonSpec {
+  organisation?: string;
+  deletionPolicy: 'Delete' | 'Orphan';
+  credentialsRef?: { name: string };
+  secret?: {
+    name?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    dialects?: Dialect[];
+    template?: Record<string, string>;
+    rolloutRestart?: RolloutTarget[];
+  };
+  /** Kinds whose provider declares backup tools (src/model/spec.ts backupSpec). */
+  backup?: BackupSpec;
+  restoreFrom?: RestoreFromSpec;
+}
+
+export interface EventSink {
+  emit(obj: KubeObject, type: EventType, reason: EventReason, message: string): void;
+}
+
+/** What this process remembers across passes (memory only, like the informer caches). */
+export interface Memory {
+  /**
+   * The last Warning per resource key. The informer cache can lag behind our own status write (a finalizer or
+   * annotation event requeues the key at once), so the cached Synced condition alone lets two quick passes report
+   * the same problem twice. Forgotten once the problem is gone (or the resource is).
+   */
+  lastWarning: Map<string, { uid: string; reason: string; message: string }>;
+  /**
+   * The Secret each resource was last bound with (by uid). While Clever Cloud cannot be reached, a deleted or edited
+   * Secret is put back from it instead of waiting for Clever: the add-on still exists and its apps still need its
+   * credentials.
+   */
+  lastBound: Map<string, { secret: SecretObject; hash: string }>;
+}
+
+/** What every step module is given: the provider's definition, the Kubernetes writer and the settings. */
+export interface StepContext {
+  readonly def: ProviderDefinition;
+  readonly kube: KubeWriter;
+  readonly clever: CleverConnector;
+  /** `<group>/<crdVersion>` of the resources. */
+  readonly apiVersion: string;
+  /** Every resource of this kind, from the informer cache (for adoption claims). */
+  readonly resources: { list(): AddonResource[] };
+  readonly memory: Memory;
+  /** Drift poll period after success (jittered). */
+  readonly driftMs: number;
+  /** How long a pending create may stay unobserved before it is considered never made. */
+  readonly graceMs: number;
+  /** Opens the S3 API of an object-storage add-on. */
+  readonly bucketStore: (connection: S3Connection) => BucketStore;
+  readonly backupImage: string | undefined;
+  readonly backupObjectStore: ObjectStoreFactory | undefined;
+  readonly watchBackupJobs: ((namespace: string) => void) | undefined;
+}

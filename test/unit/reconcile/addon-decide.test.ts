@@ -1,0 +1,357 @@
+// The decisions of the add-on reconciler, as tables: each row a situation, the expected action and why it is so.
+// They are pure: time is passed in, nothing is called.
+import { describe, expect, it } from 'vitest';
+import type { Addon } from '../../../src/clever/index.ts';
+import {
+  decideAdoption,
+  decideBind,
+  decideClaim,
+  decideCreate,
+  decideDeletion,
+  decideHeld,
+  decideMigration,
+  decideOldSecret,
+  decideSecretRestore,
+  migrationProgress,
+} from '../../../src/reconcile/addon/decide.ts';
+import { entriesHash, renderSecret, type SecretObject } from '../../../src/reconcile/secret.ts';
+
+const NOW = new Date('2026-01-01T12:00:00Z');
+const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
+const GRACE = 60_000;
+const POLL = 3_000;
+
+function addon(id: string, providerId = 'redis-addon', planId = 'plan_s'): Addon {
+  return {
+    id,
+    realId: `real_${id}`,
+    name: `n_${id}`,
+    region: 'par',
+    provider: { id: providerId },
+    plan: { id: planId, slug: planId, name: planId },
+  } as unknown as Addon;
+}
+
+describe('decideCreate', () => {
+  it.each([
+    { situation: 'nothing observed, no intent', observed: false, pending: undefined, action: 'create' },
+    { situation: 'observed, no intent', observed: true, pending: undefined, action: 'use', clearIntent: false },
+    { situation: 'observed, intent left over', observed: true, pending: ago(5_000), action: 'use', clearIntent: true },
+    {
+      situation: 'intent 1 s old: within the grace',
+      observed: false,
+      pending: ago(1_000),
+      action: 'wait',
+      after: 3_000,
+    },
+    {
+      situation: 'intent 58 s old: the rest of the grace',
+      observed: false,
+      pending: ago(58_000),
+      action: 'wait',
+      after: 2_000,
+    },
+    {
+      situation: 'intent 59.8 s old: at least 500 ms',
+      observed: false,
+      pending: ago(59_800),
+      action: 'wait',
+      after: 500,
+    },
+    { situation: 'intent exactly at the grace', observed: false, pending: ago(60_000), action: 'create' },
+    { situation: 'intent after the grace', observed: false, pending: ago(120_000), action: 'create' },
+    {
+      situation: 'unreadable intent counts as just now',
+      observed: false,
+      pending: 'garbage',
+      action: 'wait',
+      after: 3_000,
+    },
+    { situation: 'intent from the future waits', observed: false, pending: ago(-10_000), action: 'wait', after: 3_000 },
+  ])('$situation -> $action', ({ observed, pending, action, clearIntent, after }) => {
+    const found = observed ? addon('addon_1') : undefined;
+    const d = decideCreate({ observed: found, pending, now: NOW, graceMs: GRACE, pollMs: POLL });
+    expect(d.action).toBe(action);
+    expect(d.why).not.toBe('');
+    if (d.action === 'use') {
+      expect(d.addon).toBe(found);
+      expect(d.clearIntent).toBe(clearIntent);
+    }
+    if (d.action === 'wait') expect(d.requeueAfterMs).toBe(after);
+  });
+});
+
+describe('decideClaim', () => {
+  it.each([
+    { situation: 'no rival', rival: undefined, statusId: 'addon_1', action: 'keep' },
+    { situation: 'rival, held in status', rival: 'ns/other', statusId: 'addon_1', action: 'refuse', forget: true },
+    {
+      situation: 'rival, status holds another',
+      rival: 'ns/other',
+      statusId: 'addon_2',
+      action: 'refuse',
+      forget: false,
+    },
+    { situation: 'rival, nothing in status', rival: 'ns/other', statusId: undefined, action: 'refuse', forget: false },
+  ])('$situation -> $action', ({ rival, statusId, action, forget }) => {
+    const d = decideClaim({ id: 'addon_1', statusId, rival, kind: 'Redis' });
+    expect(d.action).toBe(action);
+    if (d.action === 'refuse') {
+      expect(d.forgetStatus).toBe(forget);
+      expect(d.message).toBe(
+        'add-on addon_1 is already managed by Redis ns/other; remove the annotation or that resource',
+      );
+    }
+  });
+});
+
+describe('decideHeld', () => {
+  it.each([
+    { situation: 'status id exists', found: true, action: 'use' },
+    { situation: 'status id deleted outside Kubernetes', found: false, action: 'recreate' },
+  ])('$situation -> $action', ({ found, action }) => {
+    const d = decideHeld({ id: 'addon_1', observed: found ? addon('addon_1') : undefined });
+    expect(d.action).toBe(action);
+    if (d.action === 'recreate') {
+      expect(d.message).toBe('add-on addon_1 was deleted outside Kubernetes; creating a new one');
+    }
+  });
+});
+
+describe('decideAdoption (adoption annotation vs status id)', () => {
+  it.each([
+    {
+      situation: 'annotation, nothing in status',
+      statusId: undefined,
+      observed: addon('addon_1'),
+      rival: undefined,
+      action: 'adopt',
+      announce: true,
+    },
+    {
+      situation: 'annotation equal to status id: already adopted',
+      statusId: 'addon_1',
+      observed: addon('addon_1'),
+      rival: undefined,
+      action: 'adopt',
+      announce: false,
+    },
+    {
+      situation: 'annotation differs from status id (status id gone)',
+      statusId: 'addon_9',
+      observed: addon('addon_1'),
+      rival: undefined,
+      action: 'adopt',
+      announce: true,
+    },
+    {
+      situation: 'annotated add-on does not exist',
+      statusId: undefined,
+      observed: undefined,
+      rival: undefined,
+      action: 'refuse',
+      reason: 'InvalidSpec',
+      message: 'add-on addon_1 does not exist in orga_1',
+    },
+    {
+      situation: 'annotated add-on of another provider',
+      statusId: undefined,
+      observed: addon('addon_1', 'postgresql-addon'),
+      rival: undefined,
+      action: 'refuse',
+      reason: 'InvalidSpec',
+      message: 'add-on addon_1 is a postgresql-addon, not a redis-addon',
+    },
+    {
+      situation: 'annotated add-on claimed by an older resource',
+      statusId: undefined,
+      observed: addon('addon_1'),
+      rival: 'ns/first',
+      action: 'refuse',
+      reason: 'AdoptionConflict',
+      forget: false,
+    },
+    {
+      situation: 'held in status, but another resource has the better claim',
+      statusId: 'addon_1',
+      observed: addon('addon_1'),
+      rival: 'ns/first',
+      action: 'refuse',
+      reason: 'AdoptionConflict',
+      forget: true,
+    },
+  ])('$situation -> $action', ({ statusId, observed, rival, action, announce, reason, message, forget }) => {
+    const d = decideAdoption({
+      annotation: 'addon_1',
+      statusId,
+      observed,
+      providerId: 'redis-addon',
+      owner: 'orga_1',
+      kind: 'Redis',
+      rival,
+    });
+    expect(d.action).toBe(action);
+    if (d.action === 'adopt') expect(d.announce).toBe(announce);
+    if (d.action === 'refuse') {
+      expect(d.reason).toBe(reason);
+      if (message) expect(d.message).toBe(message);
+      if (forget !== undefined) expect(d.forgetStatus).toBe(forget);
+    }
+  });
+});
+
+describe('decideMigration', () => {
+  const base = { addonPlanId: 'plan_s', planId: 'plan_s', version: undefined, current: undefined, recorded: undefined };
+  it.each([
+    { situation: 'same plan, no version asked', input: {}, action: 'none' },
+    { situation: 'another plan asked', input: { planId: 'plan_m' }, action: 'migrate' },
+    { situation: 'version asked, same version runs', input: { version: '7.2', current: '7.2.4' }, action: 'none' },
+    { situation: 'version asked, another runs', input: { version: '8', current: '7.2.4' }, action: 'migrate' },
+    { situation: 'version asked, none reported', input: { version: '8', current: undefined }, action: 'none' },
+    {
+      situation: 'a recorded migration in progress is followed',
+      input: { planId: 'plan_m', recorded: { id: 'm1', status: 'RUNNING' } },
+      action: 'follow',
+    },
+    {
+      situation: 'a finished migration is not followed',
+      input: { recorded: { id: 'm1', status: 'OK', targetPlanId: 'plan_s' } },
+      action: 'none',
+    },
+    {
+      situation: 'the last migration to this target failed',
+      input: { planId: 'plan_m', recorded: { id: 'm1', status: 'FAILED', targetPlanId: 'plan_m' } },
+      action: 'refuse',
+    },
+    {
+      situation: 'the failed one had another target',
+      input: { planId: 'plan_l', recorded: { id: 'm1', status: 'FAILED', targetPlanId: 'plan_m' } },
+      action: 'migrate',
+    },
+    {
+      situation: 'the failed one had another version',
+      input: {
+        planId: 'plan_m',
+        version: '8',
+        current: '7',
+        recorded: { id: 'm1', status: 'FAILED', targetPlanId: 'plan_m', targetVersion: '7' },
+      },
+      action: 'migrate',
+    },
+  ])('$situation -> $action', ({ input, action }) => {
+    const d = decideMigration({ ...base, ...input });
+    expect(d.action).toBe(action);
+    if (d.action === 'follow') expect(d.migrationId).toBe('m1');
+  });
+
+  it.each([
+    { status: 'OK', progress: 'succeeded' },
+    { status: 'FAILED', progress: 'failed' },
+    { status: 'ERROR', progress: 'failed' },
+    { status: 'CANCELED', progress: 'failed' },
+    { status: 'RUNNING', progress: 'running' },
+    { status: 'TODO', progress: 'running' },
+  ])('migration status $status is $progress', ({ status, progress }) => {
+    expect(migrationProgress(status)).toBe(progress);
+  });
+});
+
+describe('decideDeletion', () => {
+  const observations = [
+    { observed: 'not looked yet', observation: undefined },
+    { observed: 'nothing found', observation: { addon: undefined } },
+    { observed: 'its add-on found', observation: { addon: addon('addon_1') } },
+  ];
+  const pendings = [
+    { intent: 'no intent', pending: undefined },
+    { intent: 'fresh intent', pending: ago(1_000) },
+    { intent: 'old intent', pending: ago(120_000) },
+    { intent: 'unreadable intent', pending: 'garbage' },
+  ];
+  const rows = (['Orphan', 'Delete'] as const).flatMap((policy) =>
+    observations.flatMap(({ observed, observation }) =>
+      pendings.map(({ intent, pending }) => {
+        let action: string;
+        if (policy === 'Orphan') action = 'orphan';
+        else if (!observation) action = 'observe';
+        else if (observation.addon) action = 'delete';
+        else if (intent === 'fresh intent') action = 'wait';
+        else action = 'release';
+        return { situation: `${policy}, ${observed}, ${intent}`, policy, observation, pending, action };
+      }),
+    ),
+  );
+  it.each(rows)('$situation -> $action', ({ policy, observation, pending, action }) => {
+    const d = decideDeletion({ policy, observation, pending, now: NOW, graceMs: GRACE });
+    expect(d.action).toBe(action);
+    if (d.action === 'delete') expect(d.addon.id).toBe('addon_1');
+  });
+});
+
+const UID = 'uid-1';
+const entries = { REDIS_HOST: 'h', REDIS_PASSWORD: 'p' };
+const hash = entriesHash(entries);
+const desired = renderSecret({
+  name: 'cache',
+  namespace: 'ns',
+  owner: { apiVersion: 'api.clever-cloud.com/v1', kind: 'Redis', name: 'cache', uid: UID },
+  entries,
+});
+const edited: SecretObject = { ...desired, data: { ...desired.data, REDIS_PASSWORD: 'eA==' } };
+const foreign: SecretObject = { ...desired, metadata: { ...desired.metadata, ownerReferences: [] } };
+
+describe('decideBind (bind or keep)', () => {
+  it.each([
+    { situation: 'no Secret yet', live: undefined, recorded: undefined, action: 'apply', announce: false },
+    { situation: 'Secret up to date', live: desired, recorded: hash, action: 'keep' },
+    { situation: 'Secret edited by hand', live: edited, recorded: hash, action: 'apply', announce: false },
+    { situation: 'credentials rotated', live: edited, recorded: 'old', action: 'apply', announce: true },
+    {
+      situation: 'rotated right after creation (no hash yet)',
+      live: edited,
+      recorded: undefined,
+      action: 'apply',
+      announce: true,
+    },
+    { situation: 'Secret of someone else', live: foreign, recorded: undefined, action: 'refuse' },
+  ])('$situation -> $action', ({ live, recorded, action, announce }) => {
+    const d = decideBind({ live, desired, hash, recordedHash: recorded, uid: UID });
+    expect(d.action).toBe(action);
+    if (d.action === 'apply') expect(d.announce).toBe(announce);
+  });
+
+  it.each([
+    { situation: 'not renamed', previous: 'cache', old: desired, action: 'keep' },
+    { situation: 'first bind', previous: undefined, old: undefined, action: 'keep' },
+    { situation: 'renamed, old one ours', previous: 'old', old: desired, action: 'delete' },
+    { situation: 'renamed, old one gone', previous: 'old', old: undefined, action: 'keep' },
+    { situation: 'renamed, old one not ours', previous: 'old', old: foreign, action: 'keep' },
+  ])('old Secret: $situation -> $action', ({ previous, old, action }) => {
+    expect(decideOldSecret({ previous, name: 'cache', old, uid: UID }).action).toBe(action);
+  });
+});
+
+describe('decideSecretRestore (restore or not)', () => {
+  const last = { secret: desired, hash };
+  const base = { uid: UID, deleting: false, last, secretHash: hash, bindingName: 'cache', live: undefined };
+  it.each([
+    { situation: 'nothing bound in this process', input: { last: undefined }, action: 'skip' },
+    { situation: 'no uid', input: { uid: undefined }, action: 'skip' },
+    { situation: 'being deleted', input: { deleting: true }, action: 'skip' },
+    { situation: 'status names other content', input: { secretHash: 'other' }, action: 'skip' },
+    { situation: 'status names another Secret', input: { bindingName: 'renamed' }, action: 'skip' },
+    { situation: 'Secret not read yet', input: {}, action: 'read' },
+    { situation: 'Secret deleted', input: { live: { secret: undefined } }, action: 'restore', existed: false },
+    { situation: 'Secret edited', input: { live: { secret: edited } }, action: 'restore', existed: true },
+    { situation: 'Secret intact', input: { live: { secret: desired } }, action: 'skip' },
+    { situation: 'Secret taken over by someone else', input: { live: { secret: foreign } }, action: 'skip' },
+  ])('$situation -> $action', ({ input, action, existed }) => {
+    const d = decideSecretRestore({ ...base, ...input });
+    expect(d.action).toBe(action);
+    if (d.action === 'read') expect(d.name).toBe('cache');
+    if (d.action === 'restore') {
+      expect(d.existed).toBe(existed);
+      expect(d.secret).toBe(desired);
+    }
+  });
+});
