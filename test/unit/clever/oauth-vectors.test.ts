@@ -30,7 +30,7 @@ const BASE_STRING_SORTED = BASE.replace(
 );
 const SIGNATURE_STRING_SORTED =
   '1neUqxsQ+6cVncfP40OO/Qq/WDGA8zYc/Li3SJA8aa3gtXEAeZk10AhSMOrBDKamMND4aQXIZkh0bBML5tO+3w==';
-// PLAINTEXT (RFC 5849 §3.4.4): pct(consumer secret) & pct(token secret), percent-encoded once more in the header.
+// PLAINTEXT: pct(consumer secret) & pct(token secret), percent-encoded once more in the header.
 const PLAINTEXT_HEADER_SIGNATURE = 'cs%252B%252F%253Dsecret%26ts%2526%2521%252Asecret';
 
 const config: AuthConfig = {
