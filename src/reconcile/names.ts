@@ -11,6 +11,18 @@ export const ANNOTATIONS = {
   addonId: 'clever-cloud.com/addon-id',
   /** Written before the create call and removed once its result is recorded: a crash in between is detectable. */
   createPending: 'clever-cloud.com/create-pending',
+  /**
+   * Set by a user to "true": the add-on this resource was bound to is gone on Clever Cloud, and a new, empty one is
+   * wanted in its place. Consumed (removed by the operator) by the recreate it allows; without it a bound add-on
+   * that disappears is reported (AddonMissing), never silently replaced.
+   */
+  recreateMissing: 'clever-cloud.com/recreate-missing',
+  /**
+   * Written by the operator: create calls whose add-on was never recorded (answer lost, or the process stopped
+   * before writing status) and that were followed by another create. "<count>;<ISO time of the first>". While it is
+   * set, add-ons under this resource's deterministic name that it does not hold are removed, up to that count.
+   */
+  unconfirmedCreates: 'clever-cloud.com/unconfirmed-creates',
 } as const;
 
 /** The deterministic Clever add-on name, as the upstream operator uses: found again after any crash. */

@@ -1,11 +1,14 @@
 // Finding the add-on of a resource (step 5): by status.addonId, else by the adoption annotation, else by the
 // deterministic name. Which add-on a resource may hold when two resources point at one is decided by decideClaim
 // and decideAdoption (decide.ts); adoptionRival supplies the facts.
-import type { Addon } from '../../clever/index.ts';
+import { ForbiddenError, type Addon } from '../../clever/index.ts';
 import { InvalidSpecError } from '../catalogue.ts';
-import { ANNOTATIONS, addonName } from '../names.ts';
+import { ANNOTATIONS, addonName, secretName } from '../names.ts';
+import { isOurSecret } from '../secret.ts';
 import { decideAdoption, decideClaim, decideHeld } from './decide.ts';
 import type { ExternalClient } from './external.ts';
+import { HeldAddonError } from './failures.ts';
+import { escapePointer } from './kube.ts';
 import type { Pass } from './pass.ts';
 import type { AddonResource, StepContext } from './types.ts';
 
@@ -17,9 +20,28 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
   if (statusId) {
     // Two resources that adopted one add-on at the same moment both hold it: only one may keep it.
     refuseIfClaimed(c, pass, statusId);
-    const held = decideHeld({ id: statusId, observed: await ext.byId(statusId) });
+    const { answer, forbidden } = await heldAnswer(ext, statusId);
+    const held = decideHeld({
+      id: statusId,
+      answer,
+      recordedOwner: pass.original?.organisation,
+      owner: ext.owner,
+      // Only asked when it matters: a found add-on is used whatever its binding.
+      bound: typeof answer === 'object' || (await isBound(c, pass)),
+      recreateRequested: pass.annotation(ANNOTATIONS.recreateMissing) === 'true',
+    });
     if (held.action === 'use') return held.addon;
-    // Deleted behind our back (console, CLI). The spec still asks for one: say so, then make a new one.
+    if (held.action === 'refuse' || held.action === 'fail') {
+      // The owner this pass talked to is not confirmed: keep the recorded one, so the next pass compares again.
+      pass.status.organisation = pass.original?.organisation;
+      if (held.action === 'fail') throw forbidden ?? new Error(held.why); // reported as Unauthorized
+      if (held.reason === 'AddonMissing') {
+        pass.condition('Ready', { status: 'False', reason: 'AddonMissing', message: held.message });
+      }
+      throw new HeldAddonError(held.reason, held.message);
+    }
+    // Deleted behind our back (console, CLI), and either never bound or the user asked for a new one: say so.
+    if (held.consumeRequest) await consumeRecreateRequest(c, pass);
     pass.emit('Warning', 'AddonDeletedExternally', held.message);
     pass.ctx.logger.warn({ addonId: statusId }, 'add-on deleted outside Kubernetes');
     pass.forgetAddon();
@@ -47,6 +69,38 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
     return decision.addon;
   }
   return ext.byName(addonName(c.def.kind, pass.uid));
+}
+
+/** Clever's answer for the held add-on: found, 404, or 403 (another owner's id answers 403). */
+async function heldAnswer(
+  ext: ExternalClient,
+  id: string,
+): Promise<{ answer: { addon: Addon } | 'notFound' | 'forbidden'; forbidden?: ForbiddenError }> {
+  try {
+    const addon = await ext.byId(id);
+    return { answer: addon ? { addon } : 'notFound' };
+  } catch (err) {
+    if (err instanceof ForbiddenError) return { answer: 'forbidden', forbidden: err };
+    throw err;
+  }
+}
+
+/** A Secret was bound from this resource: recorded in status, or our own Secret exists (a status write lost). */
+async function isBound(c: StepContext, pass: Pass): Promise<boolean> {
+  if (pass.status.secretHash !== undefined || pass.status.binding !== undefined) return true;
+  const live = await c.kube.secret(pass.namespace, secretName(pass.name, pass.spec?.secret?.name), { cached: false });
+  return live !== undefined && isOurSecret(live, pass.uid);
+}
+
+/**
+ * The recreate-missing annotation allows one recreate: removed before the create, with a resourceVersion
+ * precondition, so a crash after this point needs a new request rather than recreating twice.
+ */
+async function consumeRecreateRequest(c: StepContext, pass: Pass): Promise<void> {
+  pass.res = await c.kube.patch(pass.ref(c.apiVersion, c.def.kind), [
+    { op: 'test', path: '/metadata/resourceVersion', value: pass.res.metadata?.resourceVersion },
+    { op: 'remove', path: `/metadata/annotations/${escapePointer(ANNOTATIONS.recreateMissing)}` },
+  ]);
 }
 
 /** Lets go of add-on `id` (without touching it) when another resource has the better claim on it. */

@@ -4,6 +4,7 @@
 // the steps (reconciler.ts) only carry the decision out.
 import type { Addon } from '../../clever/index.ts';
 import { versionSatisfies } from '../catalogue.ts';
+import { ANNOTATIONS } from '../names.ts';
 import { dataHash, isOurSecret, type SecretObject } from '../secret.ts';
 
 /** How long a pending create may stay unobserved before it is considered never made. */
@@ -19,7 +20,12 @@ export interface CreateInput {
 
 export type CreateDecision =
   | { action: 'use'; addon: Addon; clearIntent: boolean; why: string }
-  | { action: 'create'; why: string }
+  | {
+      action: 'create';
+      /** An earlier create's outcome was never learnt: it may still surface as a duplicate (decide-duplicates.ts). */
+      unconfirmedEarlier: boolean;
+      why: string;
+    }
   | { action: 'wait'; requeueAfterMs: number; why: string };
 
 /** Create only when nothing was observed and no earlier create may still surface. */
@@ -43,9 +49,13 @@ export function decideCreate(input: CreateInput): CreateDecision {
         why: 'an earlier create call may still surface',
       };
     }
-    return { action: 'create', why: 'an earlier create did not surface within the grace period' };
+    return {
+      action: 'create',
+      unconfirmedEarlier: true,
+      why: 'an earlier create did not surface within the grace period',
+    };
   }
-  return { action: 'create', why: 'no add-on exists for this resource' };
+  return { action: 'create', unconfirmedEarlier: false, why: 'no add-on exists for this resource' };
 }
 
 export type ClaimDecision =
@@ -70,16 +80,86 @@ export function decideClaim(input: {
   };
 }
 
-export type HeldDecision =
-  { action: 'use'; addon: Addon; why: string } | { action: 'recreate'; message: string; why: string };
+export interface HeldInput {
+  /** status.addonId. */
+  id: string;
+  /** What Clever answered for it under the current owner: the add-on, "not found" (404) or "forbidden" (403). */
+  answer: { addon: Addon } | 'notFound' | 'forbidden';
+  /** The owner status.organisation recorded before this pass; undefined when an old status never recorded one. */
+  recordedOwner: string | undefined;
+  /** The owner this pass talks to (spec.organisation, else the recorded one, else the credentials' default). */
+  owner: string;
+  /**
+   * A connection Secret was bound to it: status.secretHash or status.binding is set, or our own Secret exists. An
+   * application may have written data to it.
+   */
+  bound: boolean;
+  /** The recreate-missing annotation is "true": the user asks for a new, empty add-on in place of a missing one. */
+  recreateRequested: boolean;
+}
 
-/** The add-on status.addonId names: use it, or (deleted outside Kubernetes while the spec still asks) make a new one. */
-export function decideHeld(input: { id: string; observed: Addon | undefined }): HeldDecision {
-  if (input.observed) return { action: 'use', addon: input.observed, why: 'status.addonId exists' };
+export type HeldDecision =
+  | { action: 'use'; addon: Addon; why: string }
+  | { action: 'recreate'; consumeRequest: boolean; message: string; why: string }
+  | { action: 'refuse'; reason: 'AddonMissing' | 'OwnerChanged'; message: string; why: string }
+  | { action: 'fail'; why: string };
+
+/**
+ * The add-on status.addonId names: use it; when Clever says it is not there, never replace it with an empty one on
+ * our own once a Secret was bound to it (applications would start writing to an empty database): report it, and
+ * recreate only on the user's explicit, one-time request. A 403/404 under another owner than the recorded one says
+ * nothing about the add-on: it is refused as an owner change, whatever the annotation says.
+ */
+export function decideHeld(input: HeldInput): HeldDecision {
+  const { id, answer } = input;
+  if (typeof answer === 'object') return { action: 'use', addon: answer.addon, why: 'status.addonId exists' };
+  if (input.recordedOwner !== undefined && input.recordedOwner !== input.owner) {
+    return {
+      action: 'refuse',
+      reason: 'OwnerChanged',
+      message:
+        `add-on ${id} was recorded under ${input.recordedOwner}, and ${input.owner} does not show it; ` +
+        `nothing is created under ${input.owner}: set spec.organisation (or the credentials) back to ` +
+        `${input.recordedOwner}, or delete this resource with deletionPolicy Orphan and adopt the add-on`,
+      why: `a ${answer === 'forbidden' ? '403' : '404'} under another owner says nothing about the add-on`,
+    };
+  }
+  // A 403 under the recorded owner: the credentials lost access; the usual Unauthorized report.
+  if (answer === 'forbidden') return { action: 'fail', why: 'the credentials lost access to the recorded owner' };
+  if (input.recordedOwner === undefined && input.bound) {
+    return {
+      action: 'refuse',
+      reason: 'AddonMissing',
+      message:
+        `add-on ${id} was not found, and the status does not record the owner it was made under; the Secret was ` +
+        `left as it is and nothing was created (set spec.organisation to that owner, or delete this resource with ` +
+        `deletionPolicy Orphan and create it again)`,
+      why: 'the owner cannot be confirmed, so no recreate, even when asked',
+    };
+  }
+  if (!input.bound) {
+    return {
+      action: 'recreate',
+      consumeRequest: input.recreateRequested,
+      message: `add-on ${id} was deleted outside Kubernetes before any Secret was bound to it; creating a new one`,
+      why: 'never bound: no application could have written data to it',
+    };
+  }
+  if (input.recreateRequested) {
+    return {
+      action: 'recreate',
+      consumeRequest: true,
+      message: `add-on ${id} was deleted outside Kubernetes; creating a new, empty one as the recreate-missing annotation asks`,
+      why: 'bound, and the user asked for a new empty add-on',
+    };
+  }
   return {
-    action: 'recreate',
-    message: `add-on ${input.id} was deleted outside Kubernetes; creating a new one`,
-    why: 'status.addonId no longer exists on Clever Cloud',
+    action: 'refuse',
+    reason: 'AddonMissing',
+    message:
+      `add-on ${id} no longer exists in ${input.owner}; the Secret was left as it is and nothing was created. ` +
+      `To create a new, empty add-on, set the annotation ${ANNOTATIONS.recreateMissing}: "true"`,
+    why: 'bound: a silent recreate would hand applications an empty database',
   };
 }
 

@@ -13,6 +13,7 @@ import {
 import type { ProviderDefinition } from '../../model/provider.ts';
 import type { PlatformBackup } from '../backup.ts';
 import type { CleverSession, Sessions } from '../sessions.ts';
+import { pickNamed } from './decide-duplicates.ts';
 import { READINESS_PROBES, type ProbeContext } from './readiness.ts';
 
 export interface CreateRequest {
@@ -36,8 +37,10 @@ export interface ExternalClient {
   providerInfo(): Promise<ProviderInfo | null>;
   /** By id (status.addonId or the adoption annotation); undefined when it does not exist. */
   byId(id: string): Promise<Addon | undefined>;
-  /** By the deterministic name, of this provider only. */
+  /** By the deterministic name, of this provider only; the oldest when several carry it (see pickNamed). */
   byName(name: string): Promise<Addon | undefined>;
+  /** Every add-on of this provider under the name (duplicates; see decide-duplicates.ts). */
+  named(name: string): Promise<Addon[]>;
   create(request: CreateRequest): Promise<Addon>;
   delete(id: string): Promise<void>;
   migration(addonId: string, migrationId: string): Promise<Migration>;
@@ -91,6 +94,8 @@ export function connect(session: CleverSession, owner: string, def: ProviderDefi
     addon,
     databaseInfo: () => (dbInfo ??= client.getDatabaseInfo(def.providerId as DatabaseProviderId, addon.id)),
   });
+  const named = async (name: string) =>
+    (await client.listAddons(owner)).filter((a) => a.name === name && a.provider.id === def.providerId);
   return {
     owner,
     provider(fresh = false) {
@@ -107,8 +112,9 @@ export function connect(session: CleverSession, owner: string, def: ProviderDefi
       }
     },
     async byName(name) {
-      return (await client.listAddons(owner)).find((a) => a.name === name && a.provider.id === def.providerId);
+      return pickNamed(await named(name));
     },
+    named,
     create: (request) => client.createAddon(owner, { ...request, providerId: def.providerId }),
     async delete(id) {
       await client.deleteAddon(owner, id);

@@ -38,6 +38,22 @@ export class AddonFailure extends Error {
   }
 }
 
+/**
+ * The held add-on cannot be used and must not be replaced on our own: gone after a Secret was bound to it
+ * (AddonMissing), or invisible under another owner than the recorded one (OwnerChanged). The Secret is left as it is.
+ */
+export class HeldAddonError extends Error {
+  readonly reason: 'AddonMissing' | 'OwnerChanged';
+  constructor(reason: HeldAddonError['reason'], message: string) {
+    super(message);
+    this.name = 'HeldAddonError';
+    this.reason = reason;
+  }
+}
+
+/** A missing or moved add-on is looked at again this often (it may come back; the user may opt in or revert). */
+export const HELD_RECHECK_MS = 60_000;
+
 export class SecretConflictError extends Error {
   constructor(message: string) {
     super(message);
@@ -112,6 +128,13 @@ export const FAILURES: readonly FailureRow[] = [
       keepSecret: 'Clever Cloud refuses the credentials',
     };
   }),
+  row(HeldAddonError, (err) => ({
+    reason: err.reason,
+    message: err.message,
+    event: err.reason,
+    requeue: { afterMs: HELD_RECHECK_MS },
+    failed: true,
+  })),
   row(SecretConflictError, (err) => ({
     reason: 'SecretConflict',
     message: err.message,

@@ -82,3 +82,8 @@ export function kubeWriter(kube: KubeClient, secrets: { get(key: string): Secret
     deleteBackups: (owner) => deleteBackupObjects(kube, owner),
   };
 }
+
+/** A JSON pointer path segment (RFC 6901): annotation keys carry '/'. */
+export function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -11,6 +11,7 @@ export const CONDITION_REASONS = [
   'Creating',
   'Deleting',
   'AddonDeleted',
+  'AddonMissing',
   'Restoring',
   'RestoreFailed',
   // Synced: success and progress
@@ -24,6 +25,7 @@ export const CONDITION_REASONS = [
   'InvalidVersion',
   'InvalidOrganisation',
   'AdoptionConflict',
+  'OwnerChanged',
   'TemplateError',
   'ProviderUnavailable',
   // Synced: credentials
@@ -76,6 +78,9 @@ export const EVENT_REASONS = [
   'RolloutTargetMissing',
   'TemplateError',
   'AddonDeletedExternally',
+  'AddonMissing',
+  'OwnerChanged',
+  'DuplicateRemoved',
   'InvalidSpec',
   'CredentialsProblem',
   'ReconcileError',

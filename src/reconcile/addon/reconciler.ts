@@ -28,10 +28,12 @@ import { ANNOTATIONS, addonName } from '../names.ts';
 import { observe } from './adoption.ts';
 import { bind, keepLastBoundSecret } from './bind.ts';
 import { decideCreate, decideMigration } from './decide.ts';
+import { addUnconfirmed } from './decide-duplicates.ts';
+import { repairDuplicates } from './duplicates.ts';
 import type { CleverConnector, ExternalClient } from './external.ts';
 import { AddonFailure, planFailure, POLL_MS, type Requeue } from './failures.ts';
 import { finalize } from './finalize.ts';
-import type { KubeWriter } from './kube.ts';
+import { escapePointer, type KubeWriter } from './kube.ts';
 import { Pass, Stop } from './pass.ts';
 import { syncBuckets } from './storage.ts';
 import { carryOutMigration, syncVariables } from './update.ts';
@@ -137,6 +139,8 @@ export class AddonReconciler {
     // 6. Create when nothing exists.
     const addon = await this.createIfMissing(pass, ext, observed, target, data);
     this.recordAddon(pass, addon);
+    // 6b. A second add-on under this resource's name, from a create whose answer was lost: removed.
+    await repairDuplicates(this.c, pass, ext, addon);
     // 7. Update through a migration when plan or version differ.
     const migrating = await this.migrate(pass, ext, addon, target, data);
     // 8. Readiness, variables, buckets (before the Secret: a consumer that starts on the Secret finds them).
@@ -245,9 +249,15 @@ export class AddonReconciler {
     }
     // Record the intent with a resourceVersion precondition: a crash after this point is detectable, and a second
     // operator instance working from the same (stale) version gets a conflict instead of creating too.
+    // An earlier create that never surfaced is counted first (a duplicate it makes later is then removable).
+    const at = this.now().toISOString();
+    const unconfirmed = decision.unconfirmedEarlier
+      ? [addUnconfirmed(pass.annotation(ANNOTATIONS.unconfirmedCreates), pass.annotation(ANNOTATIONS.createPending)!)]
+      : [];
     pass.res = await kube.patch(this.ref(pass), [
       { op: 'test', path: '/metadata/resourceVersion', value: pass.res.metadata?.resourceVersion },
-      ...annotationOps(pass.res, ANNOTATIONS.createPending, this.now().toISOString()),
+      ...annotationOps(pass.res, ANNOTATIONS.createPending, at),
+      ...unconfirmed.map((value) => ({ op: 'add' as const, path: UNCONFIRMED_PATH, value })),
     ]);
     const options = { ...def.options?.(data), ...(target.version ? { version: target.version } : {}) };
     let addon: Addon;
@@ -448,9 +458,7 @@ export class AddonReconciler {
   }
 }
 
-function escapePointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
+const UNCONFIRMED_PATH = `/metadata/annotations/${escapePointer(ANNOTATIONS.unconfirmedCreates)}`;
 
 function annotationOps(res: KubeObject, key: string, value: string) {
   return res.metadata?.annotations

@@ -105,15 +105,176 @@ describe('decideClaim', () => {
   });
 });
 
-describe('decideHeld', () => {
-  it.each([
-    { situation: 'status id exists', found: true, action: 'use' },
-    { situation: 'status id deleted outside Kubernetes', found: false, action: 'recreate' },
-  ])('$situation -> $action', ({ found, action }) => {
-    const d = decideHeld({ id: 'addon_1', observed: found ? addon('addon_1') : undefined });
-    expect(d.action).toBe(action);
-    if (d.action === 'recreate') {
-      expect(d.message).toBe('add-on addon_1 was deleted outside Kubernetes; creating a new one');
+describe('decideHeld (a held add-on that answers 403/404 is never silently replaced by an empty one)', () => {
+  type Row = {
+    situation: string;
+    answer: 'found' | 'notFound' | 'forbidden';
+    recordedOwner: string | undefined;
+    owner?: string;
+    bound: boolean;
+    asked: boolean;
+    action: string;
+    reason?: string;
+    consume?: boolean;
+    why: string;
+  };
+  it.each<Row>([
+    {
+      situation: 'status id exists',
+      answer: 'found',
+      recordedOwner: 'orga_a',
+      bound: true,
+      asked: false,
+      action: 'use',
+      why: 'nothing to decide',
+    },
+    {
+      situation: 'exists under a new owner',
+      answer: 'found',
+      recordedOwner: 'orga_old',
+      bound: true,
+      asked: false,
+      action: 'use',
+      why: 'it is there: use it',
+    },
+    {
+      situation: 'exists, recreate asked',
+      answer: 'found',
+      recordedOwner: 'orga_a',
+      bound: true,
+      asked: true,
+      action: 'use',
+      why: 'the annotation only applies to a missing add-on',
+    },
+    {
+      situation: 'bound, 404, not asked',
+      answer: 'notFound',
+      recordedOwner: 'orga_a',
+      bound: true,
+      asked: false,
+      action: 'refuse',
+      reason: 'AddonMissing',
+      why: 'applications would write to an empty database',
+    },
+    {
+      situation: 'bound, 404, recreate asked',
+      answer: 'notFound',
+      recordedOwner: 'orga_a',
+      bound: true,
+      asked: true,
+      action: 'recreate',
+      consume: true,
+      why: 'explicit opt-in, consumed once',
+    },
+    {
+      situation: 'never bound, 404',
+      answer: 'notFound',
+      recordedOwner: 'orga_a',
+      bound: false,
+      asked: false,
+      action: 'recreate',
+      consume: false,
+      why: 'no application could have written data',
+    },
+    {
+      situation: 'never bound, 404, asked',
+      answer: 'notFound',
+      recordedOwner: 'orga_a',
+      bound: false,
+      asked: true,
+      action: 'recreate',
+      consume: true,
+      why: 'the request is consumed all the same',
+    },
+    {
+      situation: 'adversarial: 404 under a changed owner, asked',
+      answer: 'notFound',
+      recordedOwner: 'orga_old',
+      bound: true,
+      asked: true,
+      action: 'refuse',
+      reason: 'OwnerChanged',
+      why: 'a 404 under another owner says nothing',
+    },
+    {
+      situation: 'adversarial: 404 under a changed owner, never bound',
+      answer: 'notFound',
+      recordedOwner: 'orga_old',
+      bound: false,
+      asked: false,
+      action: 'refuse',
+      reason: 'OwnerChanged',
+      why: 'not even an unbound one is made under a new owner',
+    },
+    {
+      situation: 'adversarial: 403 under a changed owner, asked',
+      answer: 'forbidden',
+      recordedOwner: 'orga_old',
+      bound: true,
+      asked: true,
+      action: 'refuse',
+      reason: 'OwnerChanged',
+      why: 'another owner refuses our id',
+    },
+    {
+      situation: '403 under the recorded owner',
+      answer: 'forbidden',
+      recordedOwner: 'orga_a',
+      bound: true,
+      asked: true,
+      action: 'fail',
+      why: 'credentials lost access: Unauthorized',
+    },
+    {
+      situation: 'adversarial: bound, 404, owner never recorded, asked',
+      answer: 'notFound',
+      recordedOwner: undefined,
+      bound: true,
+      asked: true,
+      action: 'refuse',
+      reason: 'AddonMissing',
+      why: 'owner cannot be confirmed',
+    },
+    {
+      situation: 'never bound, 404, owner never recorded',
+      answer: 'notFound',
+      recordedOwner: undefined,
+      bound: false,
+      asked: false,
+      action: 'recreate',
+      consume: false,
+      why: 'nothing bound: as before',
+    },
+  ])('$situation -> $action $reason ($why)', (row) => {
+    const d = decideHeld({
+      id: 'addon_1',
+      answer: row.answer === 'found' ? { addon: addon('addon_1') } : row.answer,
+      recordedOwner: row.recordedOwner,
+      owner: row.owner ?? 'orga_a',
+      bound: row.bound,
+      recreateRequested: row.asked,
+    });
+    expect(d.action).toBe(row.action);
+    if (d.action === 'refuse') {
+      expect(d.reason).toBe(row.reason);
+      expect(d.message).toContain('addon_1');
+    }
+    if (d.action === 'recreate') expect(d.consumeRequest).toBe(row.consume);
+  });
+
+  it('says how to opt in when it refuses a missing bound add-on', () => {
+    const d = decideHeld({
+      id: 'addon_1',
+      answer: 'notFound',
+      recordedOwner: 'orga_a',
+      owner: 'orga_a',
+      bound: true,
+      recreateRequested: false,
+    });
+    expect(d).toMatchObject({ action: 'refuse', reason: 'AddonMissing' });
+    if (d.action === 'refuse') {
+      expect(d.message).toContain('the Secret was left as it is and nothing was created');
+      expect(d.message).toContain('clever-cloud.com/recreate-missing: "true"');
     }
   });
 });

@@ -154,6 +154,7 @@ export class FakeClever implements CleverConnector {
       region: 'par',
       provider: { id: PROVIDER.id },
       plan: { id: 'plan_s', slug: 's', name: 'S' },
+      creationDate: Date.now(),
     } as unknown as Addon;
     this.addons.set(id, addon);
     return addon;
@@ -172,6 +173,7 @@ export class FakeClever implements CleverConnector {
       providerInfo: () => this.call('providerInfo', () => null),
       byId: (id) => this.call(`byId ${id}`, () => this.addons.get(id)),
       byName: (name) => this.call('byName', () => [...this.addons.values()].find((a) => a.name === name)),
+      named: (name) => this.call('named', () => [...this.addons.values()].filter((a) => a.name === name)),
       create: (request: CreateRequest) =>
         this.call('create', () => {
           const failure = this.failCreate;
