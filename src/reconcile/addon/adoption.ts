@@ -30,7 +30,12 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
       bound: typeof answer === 'object' || (await isBound(c, pass)),
       recreateRequested: pass.annotation(ANNOTATIONS.recreateMissing) === 'true',
     });
-    if (held.action === 'use') return held.addon;
+    if (held.action === 'use') {
+      // A recreate request left on a resource whose add-on is there (set ahead, or during an owner change) is
+      // dropped: it must not authorise a silent recreate some later day.
+      if (pass.annotation(ANNOTATIONS.recreateMissing) !== undefined) await consumeRecreateRequest(c, pass);
+      return held.addon;
+    }
     if (held.action === 'refuse' || held.action === 'fail') {
       // The owner this pass talked to is not confirmed: keep the recorded one, so the next pass compares again.
       pass.status.organisation = pass.original?.organisation;
