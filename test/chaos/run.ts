@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { providers } from '../../providers/index.ts';
 import { freePorts, type LocalPlane } from '../../src/controlplane/local-plane.ts';
 import type { AddonStatus } from '../../src/model/status.ts';
+import { ANNOTATIONS } from '../../src/reconcile/names.ts';
 import { Rng } from '../../src/simulator/rng.ts';
 import { startSimulator, type FaultRule, type Simulator } from '../../src/simulator/index.ts';
 import {
@@ -62,6 +63,10 @@ export interface ChaosOptions {
   /** A plane of the run's own: enables kube-apiserver restarts. */
   plane?: LocalPlane;
   replicas?: number;
+  /** Clever's list lag (default 300 ms). */
+  listConsistencyDelayMs?: number;
+  /** The operator's --create-grace in seconds (default 3). */
+  createGraceSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -186,7 +191,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     sim = await startSimulator({
       seed: options.seed,
       provisioningDelayMs: 400,
-      listConsistencyDelayMs: 300,
+      listConsistencyDelayMs: options.listConsistencyDelayMs ?? 300,
       migrationStepMs: 150,
     });
     const server = new URL(kc.getCurrentCluster()!.server);
@@ -213,7 +218,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           '--drift-interval',
           String(driftSeconds),
           '--create-grace',
-          '3',
+          String(options.createGraceSeconds ?? 3),
           '--concurrency',
           '4',
         ],
@@ -420,7 +425,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           if (!a) return 'deleteBehindBack: none';
           simulator.deleteAddonBehindBack(a.id);
           count('deletedBehindBack');
-          return `deleteBehindBack ${a.id} of ${t.name}`;
+          // Issue 13 (guarantee 4): a bound add-on that disappears is reported, not replaced on its own. The user
+          // of this run wants it back, and says so with the one-time recreate-missing annotation.
+          await mergePatch(t.kind, t.name, { metadata: { annotations: { [ANNOTATIONS.recreateMissing]: 'true' } } });
+          return `deleteBehindBack ${a.id} of ${t.name} (recreate-missing asked)`;
         }
         case 'rotate': {
           const t = pick(rng, live());

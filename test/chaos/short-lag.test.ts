@@ -1,0 +1,34 @@
+// A short chaos variant inside `npm test` where Clever's list lags LONGER than the operator's create grace (issue 13,
+// guarantee 7): the create intent guard alone cannot prevent a second add-on after a lost create answer or a SIGKILL
+// between the create and the status write, so duplicates may appear during the run; the repair (decide-duplicates.ts)
+// must have removed every one of them by the end. Small on purpose: 10 resources, 45 s of faults, fixed seed.
+import { describe, expect, inject, it } from 'vitest';
+import { runChaos } from './run.ts';
+
+const LIST_LAG_MS = 5_000;
+const CREATE_GRACE_S = 2;
+
+describe('chaos, short variant with list lag above the create grace', () => {
+  it('ends with no duplicate add-on and every other invariant (seed 13, 10 resources, lag 5 s > grace 2 s)', async () => {
+    expect(LIST_LAG_MS).toBeGreaterThan(CREATE_GRACE_S * 1_000);
+    const report = await runChaos({
+      seed: Number(process.env.CHAOS_SHORT_LAG_SEED ?? 13),
+      resources: 10,
+      faultPhaseMs: 45_000,
+      settleTimeoutMs: 120_000,
+      kubeconfigPath: inject('kubeconfigPath'),
+      replicas: 2,
+      listConsistencyDelayMs: LIST_LAG_MS,
+      createGraceSeconds: CREATE_GRACE_S,
+      log: (line) => {
+        if (process.env.CHAOS_VERBOSE || !line.startsWith('[chaos')) console.log(line);
+      },
+    });
+    const duplicates = report.invariants.find((r) => r.name === 'duplicate add-ons');
+    expect(duplicates?.count, duplicates?.details.join('\n')).toBe(0);
+    expect(
+      report.invariants.filter((r) => r.count > 0),
+      report.table,
+    ).toEqual([]);
+  }, 300_000);
+});
