@@ -63,6 +63,8 @@ export interface ChaosOptions {
   /** A plane of the run's own: enables kube-apiserver restarts. */
   plane?: LocalPlane;
   replicas?: number;
+  /** Simulator faults kept in force through the whole fault phase, on top of the random fault sets. */
+  standingFaults?: FaultRule[];
   /** Clever's list lag (default 300 ms). */
   listConsistencyDelayMs?: number;
   /** The operator's --create-grace in seconds (default 3). */
@@ -185,6 +187,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const plural = (kind: string) => providers.find((p) => p.kind === kind)!.plural;
   const version = (kind: string) => providers.find((p) => p.kind === kind)!.crdVersion;
 
+  let duplicateSampler: ReturnType<typeof setInterval> | undefined;
   try {
     await installCrdsWith(options.kubeconfigPath);
     await core.createNamespace({ body: { metadata: { name: namespace } } });
@@ -198,6 +201,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     proxy = await startKubeProxy({ host: server.hostname, port: Number(server.port) });
     const operatorKubeconfig = kubeconfigVia(options.kubeconfigPath, `https://127.0.0.1:${proxy.port}`);
     const simulator = sim;
+    const standing = options.standingFaults ?? [];
+    simulator.setFaults(standing);
+    // Names ever held by two live add-ons during the run (the end-state invariant only sees what is left).
+    const seenDuplicates = new Set<string>();
+    duplicateSampler = setInterval(() => {
+      const byName = new Map<string, number>();
+      for (const a of simulator.addons()) byName.set(a.name, (byName.get(a.name) ?? 0) + 1);
+      for (const [name, n] of byName) if (n > 1) seenDuplicates.add(name);
+      counts.duplicatesSeenDuringRun = seenDuplicates.size;
+    }, 100);
 
     // Drift checks often enough to notice rotations and deletions behind our back within the run, but not more
     // often than the Clever rate limit (10 calls/s, about 3 calls per check) can serve: with 300 resources and an
@@ -412,12 +425,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         }
         case 'faults': {
           const f = randomFaults(rng);
-          simulator.setFaults(f.rules);
+          simulator.setFaults([...f.rules, ...standing]);
           count('faultSets');
           return `faults: ${f.label}`;
         }
         case 'clearFaults':
-          simulator.setFaults([]);
+          simulator.setFaults(standing);
           return 'faults cleared';
         case 'deleteBehindBack': {
           const t = pick(rng, live());
@@ -468,7 +481,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           // it is stuck before its status write when it dies.
           if (tracked.length >= options.resources) return 'killInCreateWindow: budget spent';
           const route = 'POST /v2/organisations/{ownerId}/addons';
-          simulator.setFaults([{ route, kind: 'latency', ms: 800, count: 1 }]);
+          simulator.setFaults([{ route, kind: 'latency', ms: 800, count: 1 }, ...standing]);
           const since = Date.now();
           await createOne();
           if (!(await waitForRequest(route, since, 20_000))) return 'killInCreateWindow: no create seen';
@@ -488,7 +501,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           );
           if (!t) return 'killInDeleteWindow: none';
           const route = 'DELETE /v2/organisations/{ownerId}/addons/{addonId}';
-          simulator.setFaults([{ route, kind: 'latency', ms: 800, count: 1 }]);
+          simulator.setFaults([{ route, kind: 'latency', ms: 800, count: 1 }, ...standing]);
           const since = Date.now();
           await deleteResource(t);
           if (!(await waitForRequest(route, since, 20_000))) return 'killInDeleteWindow: no delete seen';
@@ -648,6 +661,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ok: results.length > 0 && results.every((r) => r.count === 0),
     };
   } finally {
+    clearInterval(duplicateSampler);
     await Promise.all([...pendingRestarts]).catch(() => undefined);
     for (let i = 0; i < replicas.length; i++) await replicas[i]?.kill();
     if (process.env.CHAOS_DUMP_LOGS) {

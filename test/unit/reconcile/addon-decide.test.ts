@@ -81,6 +81,17 @@ describe('decideCreate', () => {
   });
 });
 
+describe('decideCreate: a create that follows an unconfirmed one says so (it is counted before the call)', () => {
+  it.each([
+    { situation: 'no intent', pending: undefined, unconfirmedEarlier: false },
+    { situation: 'intent exactly at the grace', pending: ago(GRACE), unconfirmedEarlier: true },
+    { situation: 'intent long past the grace', pending: ago(10 * GRACE), unconfirmedEarlier: true },
+  ])('$situation -> unconfirmedEarlier $unconfirmedEarlier', ({ pending, unconfirmedEarlier }) => {
+    const d = decideCreate({ observed: undefined, pending, now: NOW, graceMs: GRACE, pollMs: POLL });
+    expect(d).toMatchObject({ action: 'create', unconfirmedEarlier });
+  });
+});
+
 describe('decideClaim', () => {
   it.each([
     { situation: 'no rival', rival: undefined, statusId: 'addon_1', action: 'keep' },
