@@ -8,7 +8,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATIONS } from '../../src/reconcile/names.ts';
-import { OTHER_ORG_ID, startSimulator, type Simulator, type SimulatedAddon } from '../../src/simulator/index.ts';
+import {
+  DEV_USER_ID,
+  OTHER_ORG_ID,
+  startSimulator,
+  type Simulator,
+  type SimulatedAddon,
+} from '../../src/simulator/index.ts';
 import { CREATE_ADDON, DELETE_ADDON, stopProcess } from '../support/addons.ts';
 import { adminKubeConfig, createTestNamespace, eventually } from '../support/kube.ts';
 import { ensureCrds, spawnOperator, startOperator, type OperatorHarness } from '../support/operator.ts';
@@ -134,6 +140,31 @@ describe('4. no silent empty replacement', () => {
     // The request left from the refused attempt is dropped, so it cannot authorise a recreate some later day.
     expect(back.metadata?.annotations?.[ANNOTATIONS.recreateMissing]).toBeUndefined();
     expect(routeCalls(op.sim, CREATE_ADDON)).toHaveLength(creates);
+  });
+
+  it('spec.organisation changed to an owner the credentials can use but that lacks the add-on (404): OwnerChanged, nothing created', async () => {
+    const name = 'moved-404';
+    await ns.create(REDIS, name, SPEC);
+    const first = await ns.waitReady(REDIS, name);
+    const owner = first.status!.organisation!;
+    const creates = routeCalls(op.sim, CREATE_ADDON).length;
+    const from = op.sim.requests().length;
+
+    await ns.patch(REDIS, name, {
+      metadata: { annotations: { [ANNOTATIONS.recreateMissing]: 'true' } },
+      spec: { ...SPEC, organisation: DEV_USER_ID },
+    });
+    const refused = await ns.waitSyncedFalse(REDIS, name, 'OwnerChanged', DRIFT_MS * 5);
+    expect(refused.status?.organisation).toBe(owner);
+    // The new owner answered 404 (not 403): still no recreate.
+    const lookups = op.sim
+      .requests()
+      .slice(from)
+      .filter((r) => r.path.endsWith(first.status!.addonId!));
+    expect(lookups.some((r) => r.status === 404 && r.path.includes(DEV_USER_ID))).toBe(true);
+    await new Promise((r) => setTimeout(r, DRIFT_MS * 2));
+    expect(routeCalls(op.sim, CREATE_ADDON)).toHaveLength(creates);
+    expect(condition(await ns.get(REDIS, name), 'Synced')?.reason).toBe('OwnerChanged');
   });
 });
 
