@@ -9,7 +9,7 @@ import { decideAdoption, decideClaim, decideHeld } from './decide.ts';
 import type { ExternalClient } from './external.ts';
 import { HeldAddonError } from './failures.ts';
 import { escapePointer } from './kube.ts';
-import type { Pass } from './pass.ts';
+import { ADDON_FIELDS, type Pass } from './pass.ts';
 import type { AddonResource, StepContext } from './types.ts';
 
 const ADOPTION_FIELD = `metadata.annotations[${ANNOTATIONS.addonId}]`;
@@ -53,6 +53,9 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
     pass.condition('Ready', { status: 'False', reason: 'AddonDeleted', message: held.message });
     // The status written right after the new create must not still say Ready.
     pass.phase('Provisioning');
+    // A consumed request is recorded at once as a status without the missing add-on: a pass that fails later (a
+    // conflict, a crash) then still creates on the next one, instead of asking the user again.
+    if (held.consumeRequest) await forgetInStatus(c, pass);
   }
   const annotation = pass.annotation(ANNOTATIONS.addonId);
   if (annotation) {
@@ -106,6 +109,15 @@ async function consumeRecreateRequest(c: StepContext, pass: Pass): Promise<void>
     { op: 'test', path: '/metadata/resourceVersion', value: pass.res.metadata?.resourceVersion },
     { op: 'remove', path: `/metadata/annotations/${escapePointer(ANNOTATIONS.recreateMissing)}` },
   ]);
+}
+
+async function forgetInStatus(c: StepContext, pass: Pass): Promise<void> {
+  const cleared = Object.fromEntries(ADDON_FIELDS.map((k) => [k, null]));
+  await c.kube.patchStatus(pass.ref(c.apiVersion, c.def.kind), {
+    ...cleared,
+    phase: pass.status.phase,
+    conditions: pass.status.conditions,
+  });
 }
 
 /** Lets go of add-on `id` (without touching it) when another resource has the better claim on it. */
