@@ -75,7 +75,7 @@ import {
   type BackupStepResult,
   type ObjectStoreFactory,
   type RestoreFromSpec,
-} from './backup.ts';
+} from './backup/index.ts';
 
 export interface AddonResource extends KubeObject {
   spec?: unknown;

@@ -4,16 +4,19 @@
 import type { ProviderDefinition } from '../../../src/model/provider.ts';
 
 /** Any variable a binding asks for: URLs and hosts in a form that parses, ports as digits. */
-export const SAMPLE_ENV: Record<string, string> = new Proxy({} as Record<string, string>, {
-  get(_target, key) {
-    if (typeof key !== 'string') return undefined;
-    if (/PORT$/.test(key)) return '1234';
-    if (/(URL|URI)$/.test(key)) return `https://${key.toLowerCase().replace(/_/g, '-')}.example.com/path`;
-    if (/HOST(NAME)?$/.test(key)) return `${key.toLowerCase().replace(/_/g, '-')}.example.com`;
-    return `value of ${key}: p@ss/w:rd`;
+export const SAMPLE_ENV: Record<string, string> = new Proxy<Record<string, string>>(
+  {},
+  {
+    get(_target, key) {
+      if (typeof key !== 'string') return undefined;
+      if (/PORT$/.test(key)) return '1234';
+      if (/(URL|URI)$/.test(key)) return `https://${key.toLowerCase().replace(/_/g, '-')}.example.com/path`;
+      if (/HOST(NAME)?$/.test(key)) return `${key.toLowerCase().replace(/_/g, '-')}.example.com`;
+      return `value of ${key}: p@ss/w:rd`;
+    },
+    has: (_target, key) => typeof key === 'string',
   },
-  has: (_target, key) => typeof key === 'string',
-});
+);
 
 export const SAMPLE_SPECS: Record<string, unknown>[] = [
   {},
