@@ -115,7 +115,7 @@ export const secretField = z
   .optional()
   .meta({ description: 'The connection Secret the operator writes with the add-on credentials.' });
 
-/** S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
+/** The S3 bucket naming rules, as the description and the CEL rules below state them. */
 export const bucketNameField = z
   .string()
   .min(3)

@@ -24,14 +24,19 @@ describe('provider definitions', () => {
   });
 });
 
+/** The names of a kind made up for these tests. */
+const sample = {
+  kind: 'Sample',
+  plural: 'samples',
+  singular: 'sample',
+  finalizer: 'api.clever-cloud.com/sample',
+  providerId: 'sample-addon',
+  description: 'A sample.',
+};
+
 describe('defineProvider', () => {
   const base = {
-    kind: 'Sample',
-    plural: 'samples',
-    singular: 'sample',
-    finalizer: 'api.clever-cloud.com/sample',
-    providerId: 'sample-addon',
-    description: 'A sample.',
+    ...sample,
     readiness: { kind: 'exists' as const },
     binding: () => ({ serviceBinding: { type: 'sample' }, consumer: {} }),
   };
@@ -74,12 +79,7 @@ describe('defineProvider', () => {
 
 describe('the shared factories', () => {
   const kind = {
-    kind: 'Sample',
-    plural: 'samples',
-    singular: 'sample',
-    finalizer: 'api.clever-cloud.com/sample',
-    providerId: 'sample',
-    description: 'A sample.',
+    ...sample,
     specDescription: 'A sample managed by Clever Cloud.',
   };
 
