@@ -2,10 +2,11 @@
 // the zod schema of its spec (which is also the source of its CRD), how spec fields map to Clever create options,
 // and how the add-on's environment maps to the keys of the connection Secret. No HTTP, no Kubernetes client here.
 import type { z } from 'zod';
+import { instanceDefaultRegion } from './spec.ts';
 
 export const API_GROUP = 'api.clever-cloud.com';
 
-/** Keys of the servicebinding.io dialect (https://servicebinding.io/spec/core/1.0.0/#well-known-secret-entries). */
+/** Keys of the servicebinding.io dialect: the well-known entries of a binding Secret (type, host, port, ...). */
 export interface ServiceBinding {
   /** servicebinding.io `type`, e.g. `postgresql`, `redis`, `s3`. */
   type: string;
@@ -135,6 +136,37 @@ export interface ProviderDefinition<Spec = unknown> {
   printerColumns?: { name: string; type: string; jsonPath: string; priority?: number; description?: string }[];
 }
 
-export function defineProvider<Spec>(definition: ProviderDefinition<Spec>): ProviderDefinition<Spec> {
-  return definition;
+/** The part of a spec every kind has: `spec.instance` (instanceField or regionOnlyInstanceField). */
+export interface InstanceSpec {
+  instance: { region?: string | undefined; plan?: string | undefined };
+}
+
+/** What a provider module declares; defineProvider supplies the rest. */
+export type ProviderInput<Spec> = Omit<
+  ProviderDefinition<Spec>,
+  'plan' | 'region' | 'defaultRegion' | 'crdVersion' | 'shortNames'
+> &
+  Partial<Pick<ProviderDefinition<Spec>, 'plan' | 'region' | 'defaultRegion' | 'crdVersion' | 'shortNames'>>;
+
+/**
+ * A provider definition from what is specific to its kind. Unless the module says otherwise: the plan and region
+ * are those of `spec.instance`, the default region is the one its instance field defaults to, the CRD version is
+ * `v1` and there are no short names.
+ */
+export function defineProvider<Spec extends InstanceSpec>(input: ProviderInput<Spec>): ProviderDefinition<Spec>;
+export function defineProvider<Spec>(definition: ProviderDefinition<Spec>): ProviderDefinition<Spec>;
+export function defineProvider<Spec>(input: ProviderInput<Spec>): ProviderDefinition<Spec> {
+  const defaultRegion = input.defaultRegion ?? instanceDefaultRegion(input.spec);
+  if (defaultRegion === undefined) {
+    throw new Error(`${input.kind}: the spec has no instance field to take the default region from`);
+  }
+  const instance = (spec: Spec) => (spec as InstanceSpec).instance;
+  return {
+    crdVersion: 'v1',
+    shortNames: [],
+    plan: (spec) => instance(spec).plan,
+    region: (spec) => instance(spec).region,
+    ...input,
+    defaultRegion,
+  };
 }

@@ -25,7 +25,7 @@ import {
   s3ObjectStore,
   type JobObject,
   type ObjectStoreFactory,
-} from '../reconcile/backup.ts';
+} from '../reconcile/backup/index.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../reconcile/names.ts';
 import type { SecretObject } from '../reconcile/secret.ts';
 import { Sessions } from '../reconcile/sessions.ts';

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { getObject } from '../../src/kube/objects.ts';
-import { backupKey, type CronJobObject } from '../../src/reconcile/backup.ts';
+import { backupKey, type CronJobObject } from '../../src/reconcile/backup/index.ts';
 import type { SecretObject } from '../../src/reconcile/secret.ts';
 import { adminKubeConfig, apiError, createTestNamespace, eventually, statusMessage } from '../support/kube.ts';
 import { JobSimulator } from '../support/jobs.ts';

@@ -11,7 +11,7 @@ import {
   type ProviderInfo,
 } from '../../clever/index.ts';
 import type { ProviderDefinition } from '../../model/provider.ts';
-import type { PlatformBackup } from '../backup.ts';
+import type { PlatformBackup } from '../backup/index.ts';
 import type { CleverSession, Sessions } from '../sessions.ts';
 import { READINESS_PROBES, type ProbeContext } from './readiness.ts';
 

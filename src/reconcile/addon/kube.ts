@@ -19,7 +19,7 @@ import {
   type BackupOwner,
   type BackupStepInput,
   type BackupStepResult,
-} from '../backup.ts';
+} from '../backup/index.ts';
 import { FIELD_MANAGER } from '../names.ts';
 import { rolloutRestart, type RolloutResult, type RolloutTarget } from '../rollout.ts';
 import type { SecretObject } from '../secret.ts';

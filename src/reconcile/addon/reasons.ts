@@ -1,7 +1,7 @@
 // The one vocabulary of reasons: what a condition says (status.conditions[].reason) and what an Event says
 // (Event.reason). Dashboards, alerts and the tests key on these exact strings, so they are enumerated here and
 // everything that writes a condition or emits an Event is typed against these lists.
-import { BACKUP_EVENT_REASONS } from '../backup.ts';
+import { BACKUP_EVENT_REASONS } from '../backup/index.ts';
 
 /** Reasons of the Ready, Synced and BackupHealthy conditions. */
 export const CONDITION_REASONS = [

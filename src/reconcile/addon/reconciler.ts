@@ -9,7 +9,7 @@
 //   6. create only when nothing was observed: intent recorded first, result recorded at once
 //   7. update what changed and can change (plan/version through a migration)
 //   8. readiness from the provider's own status where one exists (readiness.ts), variables, buckets (storage.ts)
-//   9. bind: render the connection Secret and server-side apply it (bind.ts); backups and restore (backup.ts)
+//   9. bind: render the connection Secret and server-side apply it (bind.ts); backups and restore (../backup/)
 //  10. status, then requeue for drift with jitter
 // What to do at each destructive or billable point is decided in decide.ts; failures are reported by failures.ts.
 import { OutcomeUnknownError, type Addon, type Plan } from '../../clever/index.ts';
@@ -20,7 +20,7 @@ import type { KubeObject } from '../../kube/types.ts';
 import { API_GROUP, type BackupTools, type ProviderDefinition } from '../../model/provider.ts';
 import type { AddonStatus } from '../../model/status.ts';
 import { jitter } from '../../util/backoff.ts';
-import { BackupSpecError, type BackupStepResult, type ObjectStoreFactory } from '../backup.ts';
+import { BackupSpecError, type BackupStepResult, type ObjectStoreFactory } from '../backup/index.ts';
 import { s3BucketStore, type BucketStore } from '../buckets.ts';
 import { InvalidSpecError, resolvePlan, resolveRegion, resolveVersion } from '../catalogue.ts';
 import { getCondition, sameStatus } from '../conditions.ts';
@@ -318,7 +318,7 @@ export class AddonReconciler {
     return carryOutMigration(pass, ext, addon, decision);
   }
 
-  /** Step 9b: spec.backup and spec.restoreFrom (src/reconcile/backup.ts); the bad-input cases become InvalidSpec. */
+  /** Step 9b: spec.backup and spec.restoreFrom (src/reconcile/backup/); the bad-input cases become InvalidSpec. */
   async backups(
     pass: Pass,
     ext: ExternalClient,

@@ -3,7 +3,7 @@
 import type { KubeObject } from '../../kube/types.ts';
 import type { ProviderDefinition, S3Connection } from '../../model/provider.ts';
 import type { AddonStatus } from '../../model/status.ts';
-import type { BackupSpec, ObjectStoreFactory, RestoreFromSpec } from '../backup.ts';
+import type { BackupSpec, ObjectStoreFactory, RestoreFromSpec } from '../backup/index.ts';
 import type { BucketStore } from '../buckets.ts';
 import type { CleverConnector } from './external.ts';
 import type { KubeWriter } from './kube.ts';
