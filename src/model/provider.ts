@@ -2,6 +2,7 @@
 // the zod schema of its spec (which is also the source of its CRD), how spec fields map to Clever create options,
 // and how the add-on's environment maps to the keys of the connection Secret. No HTTP, no Kubernetes client here.
 import type { z } from 'zod';
+import { stripUserinfo } from '../redact.ts';
 
 export const API_GROUP = 'api.clever-cloud.com';
 
@@ -136,5 +137,14 @@ export interface ProviderDefinition<Spec = unknown> {
 }
 
 export function defineProvider<Spec>(definition: ProviderDefinition<Spec>): ProviderDefinition<Spec> {
-  return definition;
+  const { statusFields } = definition;
+  if (!statusFields) return definition;
+  // Status is readable by anyone who can `get` the resource (the built-in `view` role, which cannot read Secrets):
+  // a URL derived from the environment keeps its host and path but never its userinfo.
+  return { ...definition, statusFields: (env) => withoutUserinfo(statusFields(env)) };
+}
+
+/** Status fields with every URL's userinfo removed (`https://admin:pw@host/` becomes `https://host/`). */
+export function withoutUserinfo(fields: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, stripUserinfo(v)]));
 }

@@ -23,7 +23,7 @@ import {
 } from '../clever/index.ts';
 import { applyObject } from '../kube/apply.ts';
 import type { ReconcileContext, ReconcileResult } from '../kube/controller.ts';
-import { isConflict, isNotFound } from '../kube/errors.ts';
+import { describeError, isConflict, isNotFound } from '../kube/errors.ts';
 import {
   deleteObject,
   ensureFinalizer,
@@ -1013,7 +1013,10 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
           `Secret ${name} ${live ? 'reverted' : 'restored'} to its last known content while ${why}`,
         );
       } catch (restoreErr) {
-        this.ctx.logger.warn({ err: String(restoreErr) }, 'could not restore the Secret from its last known content');
+        this.ctx.logger.warn(
+          { err: describeError(restoreErr) },
+          'could not restore the Secret from its last known content',
+        );
       }
     }
 
@@ -1077,16 +1080,17 @@ export function createAddonReconciler(deps: AddonReconcilerDeps) {
         await this.keepLastBoundSecret('Clever Cloud is unreachable');
         rethrow = true;
       } else {
-        const message = err instanceof Error ? err.message : String(err);
+        // Unclassified (an API server error among others): summarised, never its raw body.
+        const message = describeError(err);
         this.condition('Synced', { status: 'False', reason: 'ReconcileError', message });
         this.warnOnce('ReconcileError', 'ReconcileError', message);
         rethrow = true;
       }
-      logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'reconcile did not complete');
+      logger.debug({ err: describeError(err) }, 'reconcile did not complete');
       try {
         await this.writeStatus();
       } catch (statusErr) {
-        logger.debug({ err: String(statusErr) }, 'could not record the failure in status');
+        logger.debug({ err: describeError(statusErr) }, 'could not record the failure in status');
       }
       if (rethrow) throw err;
       return result;
