@@ -24,9 +24,10 @@ const positive = (v: unknown): number | undefined =>
  * position for most errors but not all (an unexpected token is reported with a quote of the input instead), so
  * the position is found here, by a minimal scan of the grammar.
  */
-class JsonStop {
+class JsonStop extends Error {
   readonly offset: number;
   constructor(offset: number) {
+    super(`JSON error at offset ${offset}`);
     this.offset = offset;
   }
 }

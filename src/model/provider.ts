@@ -137,11 +137,10 @@ export interface ProviderDefinition<Spec = unknown> {
 }
 
 export function defineProvider<Spec>(definition: ProviderDefinition<Spec>): ProviderDefinition<Spec> {
-  const { statusFields } = definition;
-  if (!statusFields) return definition;
+  if (!definition.statusFields) return definition;
   // Status is readable by anyone who can `get` the resource (the built-in `view` role, which cannot read Secrets):
   // a URL derived from the environment keeps its host and path but never its userinfo.
-  return { ...definition, statusFields: (env) => withoutUserinfo(statusFields(env)) };
+  return { ...definition, statusFields: (env) => withoutUserinfo(definition.statusFields?.(env) ?? {}) };
 }
 
 /** Status fields with every URL's userinfo removed (`https://admin:pw@host/` becomes `https://host/`). */
