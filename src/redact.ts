@@ -20,12 +20,16 @@ const URL_NAME = /(url|uri|dsn|endpoint)$/;
 
 /** `key = value` and `key="value"` (TOML, OAuth headers, query strings) where the key names a credential. */
 const ASSIGNMENT =
-  /\b([\w.-]*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key)[\w.-]*)(\s*=\s*)("[^"\n]*"|'[^'\n]*'|[^\s&,;"'}\]]+)/gi;
+  /\b([\w.-]*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key)[\w.-]*)(\s*=\s*)(?!\[redacted\])("[^"\n]*"|'[^'\n]*'|[^\s&,;"'}\]]+)/gi;
 /** `"key": "value"` (JSON) where the key names a credential. */
 const JSON_MEMBER =
   /("[\w.-]*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key|authorization)[\w.-]*"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
-/** HTTP authorization schemes followed by their credential (a Basic credential is base64: it has a digit or +/=). */
-const AUTH_SCHEME = /\b(Bearer\s+[A-Za-z0-9._~+/=-]{6,}|Basic\s+(?=[A-Za-z0-9+/]*[0-9+/=])[A-Za-z0-9+/]{6,}=*)/g;
+/**
+ * HTTP authorization schemes followed by their credential. A Basic credential is base64: past its first character
+ * it has an uppercase letter, a digit or one of +/= (prose after "Basic" does not).
+ */
+const AUTH_SCHEME =
+  /\b(Bearer\s+(?!\[redacted\])[A-Za-z0-9._~+/=-]{6,}|Basic\s+(?=.[A-Za-z0-9+/]*[A-Z0-9+/=])[A-Za-z0-9+/]{6,}=*)/g;
 
 function normalise(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
