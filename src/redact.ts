@@ -18,9 +18,12 @@ const SENSITIVE_EXACT = new Set(['data', 'stringdata']);
 /** Names whose value is a URL or DSN that may carry credentials before an `@`. */
 const URL_NAME = /(url|uri|dsn|endpoint)$/;
 
-/** `key = value` and `key="value"` (TOML, OAuth headers, query strings) where the key names a credential. */
+/**
+ * `key = value` and `key="value"` (TOML, OAuth headers, query strings) where the key names a credential; a quoted
+ * value that is never closed (the very text a parser complains about) is masked to the end of its line.
+ */
 const ASSIGNMENT =
-  /\b([\w.-]*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key)[\w.-]*)(\s*=\s*)(?!\[redacted\])("[^"\n]*"|'[^'\n]*'|[^\s&,;"'}\]]+)/gi;
+  /\b([\w.-]*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key)[\w.-]*)(\s*=\s*)(?!\[redacted\])("[^"\n]*"?|'[^'\n]*'?|[^\s&,;"'}\]]+)/gi;
 /** `"key": "value"` (JSON) where the key names a credential. */
 const JSON_MEMBER =
   /("[\w.-]*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key|authorization)[\w.-]*"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;

@@ -99,6 +99,10 @@ describe('redactText', () => {
     expect(out).toContain('token = [redacted]');
   });
 
+  it('masks a quoted value that is never closed, to the end of its line', () => {
+    expect(redactText(`[api]\nsecret = "${PW}\nnext = 1`)).toBe('[api]\nsecret = [redacted]\nnext = 1');
+  });
+
   it('masks Bearer and Basic credentials but not prose', () => {
     expect(redactText(`Authorization: Bearer ${TOKEN}`)).toBe('Authorization: Bearer [redacted]');
     expect(redactText('Basic dXNlcjpwYXNz')).toBe('Basic [redacted]');
