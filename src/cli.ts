@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // clever-addon-operator: one binary, several commands. Each command lives in its own module and is loaded only when
 // used, so `simulator` starts without loading the Kubernetes client and `--help` starts instantly.
+import { redactText } from './redact.ts';
+
 const commands: Record<string, { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }> = {
   run: {
     summary: 'run the operator (in a cluster, or remotely with --kubeconfig)',
@@ -56,7 +58,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
+    // Errors are written without credential text (docs/safety.md, 9); masking here is the last line of defence.
+    console.error(redactText(err instanceof Error ? err.message : String(err)));
     process.exitCode = 1;
   },
 );

@@ -2,6 +2,7 @@
 // the zod schema of its spec (which is also the source of its CRD), how spec fields map to Clever create options,
 // and how the add-on's environment maps to the keys of the connection Secret. No HTTP, no Kubernetes client here.
 import type { z } from 'zod';
+import { stripUserinfo } from '../redact.ts';
 import { instanceDefaultRegion } from './spec.ts';
 
 export const API_GROUP = 'api.clever-cloud.com';
@@ -161,6 +162,7 @@ export function defineProvider<Spec>(input: ProviderInput<Spec>): ProviderDefini
     throw new Error(`${input.kind}: the spec has no instance field to take the default region from`);
   }
   const instance = (spec: Spec) => (spec as InstanceSpec).instance;
+  const statusFields = input.statusFields;
   return {
     crdVersion: 'v1',
     shortNames: [],
@@ -168,5 +170,13 @@ export function defineProvider<Spec>(input: ProviderInput<Spec>): ProviderDefini
     region: (spec) => instance(spec).region,
     ...input,
     defaultRegion,
+    // Status is readable by anyone who can `get` the resource (the built-in `view` role, which cannot read
+    // Secrets): a URL derived from the environment keeps its host and path but never its userinfo.
+    ...(statusFields ? { statusFields: (env: Record<string, string>) => withoutUserinfo(statusFields(env)) } : {}),
   };
+}
+
+/** Status fields with every URL's userinfo removed (`https://admin:pw@host/` becomes `https://host/`). */
+export function withoutUserinfo(fields: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, stripUserinfo(v)]));
 }

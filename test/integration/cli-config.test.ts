@@ -1,8 +1,8 @@
 // `config check` as a user runs it: a real process, a real config file, the simulator as Clever Cloud.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -80,6 +80,36 @@ describe('clever-addon-operator config check', () => {
     const { code, out } = await cli(['config', 'check', '--config', config]);
     expect(code).toBe(1);
     expect(out).toContain(`${config}: api.tokn: unknown setting`);
+  });
+
+  // Guarantee 9 (docs/safety.md): the parser's message quotes the lines around the error; only the place is shown.
+  it('a malformed config file: run and config check name the file, line and column, never the credential text', async () => {
+    const token = 'malformed-file-token-7c2d1e';
+    const secret = 'malformed-file-secret-b16b00';
+    const forms = [token, secret].flatMap((v) => [v, encodeURIComponent(v), Buffer.from(v).toString('base64')]);
+    const toml = file('malformed.toml', `[api]\ntoken = "${token}"\nsecret = "${secret}\n`);
+    const at = `line 3, column ${`secret = "${secret}`.length + 1}`;
+    for (const args of [
+      ['config', 'check', '--config', toml],
+      ['run', '--config', toml, '--log-format', 'json'],
+    ]) {
+      const { code, out } = await cli(args);
+      expect(code, args.join(' ')).toBe(1);
+      expect(out).toContain(`${toml}: cannot be parsed as TOML (${at})`);
+      for (const form of forms) expect(out, args.join(' ')).not.toContain(form);
+    }
+
+    // The same from the upstream search path, in YAML: an unclosed quote on line 2.
+    const home = mkdtempSync(join(tmpdir(), 'home-'));
+    const yaml = join(home, '.config/clever-kubernetes-operator/config.yaml');
+    mkdirSync(dirname(yaml), { recursive: true });
+    writeFileSync(yaml, `api:\n  token: "${token}\n  secret: ${secret}\n`);
+    const { code, out } = await cli(['config', 'check'], { HOME: home });
+    expect(code).toBe(1);
+    expect(out).toMatch(
+      new RegExp(`${yaml.replace(/[.]/g, '\\.')}: cannot be parsed as YAML \\(line \\d+, column \\d+\\)`),
+    );
+    for (const form of forms) expect(out).not.toContain(form);
   });
 });
 

@@ -1,6 +1,7 @@
 // Binding (step 9): the add-on's environment rendered into the connection Secret, server-side applied; a renamed
 // Secret's old copy removed; the workloads listed in spec.secret.rolloutRestart restarted on new content. Also the
 // Secret's repair from its last known content while Clever Cloud cannot be asked.
+import { describeError } from '../../kube/errors.ts';
 import type { Addon } from '../../clever/index.ts';
 import { secretHashAnnotation } from '../rollout.ts';
 import { secretName } from '../names.ts';
@@ -106,6 +107,9 @@ export async function keepLastBoundSecret(c: StepContext, pass: Pass, why: strin
     const verb = decision.existed ? 'reverted' : 'restored';
     pass.emit('Normal', 'SecretRestored', `Secret ${name} ${verb} to its last known content while ${why}`);
   } catch (restoreErr) {
-    pass.ctx.logger.warn({ err: String(restoreErr) }, 'could not restore the Secret from its last known content');
+    pass.ctx.logger.warn(
+      { err: describeError(restoreErr) },
+      'could not restore the Secret from its last known content',
+    );
   }
 }

@@ -2,6 +2,7 @@
 // Warning event (emitted once per change of the condition), whether the Secret is put back from its last known
 // content, and when the resource is looked at again. Error messages never carry credentials: the Clever client and
 // the Kubernetes helpers build them from names, ids and status codes only.
+import { describeError } from '../../kube/errors.ts';
 import {
   ForbiddenError,
   OutcomeUnknownError,
@@ -166,7 +167,8 @@ export function planFailure(err: unknown, facts: FailureFacts): FailurePlan {
   }
   return {
     reason: 'ReconcileError',
-    message: err instanceof Error ? err.message : String(err),
+    // Unclassified (an API server error among others): summarised, never its raw body.
+    message: describeError(err),
     event: 'ReconcileError',
     requeue: 'rethrow',
   };

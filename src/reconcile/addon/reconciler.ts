@@ -14,7 +14,7 @@
 // What to do at each destructive or billable point is decided in decide.ts; failures are reported by failures.ts.
 import { OutcomeUnknownError, type Addon, type Plan } from '../../clever/index.ts';
 import type { ReconcileContext, ReconcileResult } from '../../kube/controller.ts';
-import { isConflict, isNotFound } from '../../kube/errors.ts';
+import { describeError, isConflict, isNotFound } from '../../kube/errors.ts';
 import type { ObjectRef } from '../../kube/objects.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { API_GROUP, type BackupTools, type ProviderDefinition } from '../../model/provider.ts';
@@ -410,11 +410,11 @@ export class AddonReconciler {
     if (plan.failed) pass.phase('Failed');
     if (plan.keepSecret) await keepLastBoundSecret(this.c, pass, plan.keepSecret);
     const logger = pass.ctx.logger;
-    logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'reconcile did not complete');
+    logger.debug({ err: describeError(err) }, 'reconcile did not complete');
     try {
       await this.writeStatus(pass);
     } catch (statusErr) {
-      logger.debug({ err: String(statusErr) }, 'could not record the failure in status');
+      logger.debug({ err: describeError(statusErr) }, 'could not record the failure in status');
     }
     if (plan.requeue === 'rethrow') throw err;
     return this.requeue(plan.requeue);
