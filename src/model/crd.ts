@@ -78,8 +78,7 @@ export function rootRules(spec: Schema): { rule: string; message: string }[] {
         `${bound} || !has(oldSelf.spec.instance) || !has(oldSelf.spec.instance.region) || ` +
         '(has(self.spec.instance) && has(self.spec.instance.region) && ' +
         'self.spec.instance.region == oldSelf.spec.instance.region)',
-      message:
-        'region is immutable once the add-on exists (status.addonId): an add-on cannot move between regions',
+      message: 'region is immutable once the add-on exists (status.addonId): an add-on cannot move between regions',
     });
   }
   return rules;
