@@ -87,9 +87,16 @@ export async function resolveTarget(c: StepContext, pass: Pass, ext: ExternalCli
   let version: string | undefined;
   if (recorded && keep.version) {
     version = recorded.version;
-  } else {
-    const info = def.requestedVersion ? await ext.providerInfo() : null;
-    version = def.requestedVersion ? resolveVersion(def, info, plan, region, def.requestedVersion(data)) : undefined;
+  } else if (def.requestedVersion) {
+    const wanted = def.requestedVersion(data);
+    try {
+      version = resolveVersion(def, await ext.providerInfo(), plan, region, wanted);
+    } catch (err) {
+      // A version Clever added since the catalogue was cached: re-checked fresh once, like a plan.
+      if (!(err instanceof InvalidSpecError)) throw err;
+      await ext.provider(true);
+      version = resolveVersion(def, await ext.providerInfo(), plan, region, wanted);
+    }
   }
   return { plan: { id: plan.id, slug: plan.slug }, region, version, requested };
 }
