@@ -48,6 +48,15 @@ describe('issue 13: owner, catalogue changes, fixing what was never created', ()
   });
 
   const creates = () => op.sim.requests().filter((r) => r.route === CREATE_ROUTE);
+
+  /**
+   * Makes the operator read the live catalogue now rather than when its cache expires (minutes): a plan missing from
+   * the cached catalogue makes it load the catalogue afresh, which is what this resource's InvalidPlan proves.
+   */
+  async function refreshOperatorCatalogue(name: string): Promise<void> {
+    await ns.create(POSTGRESQL, name, { instance: { plan: 'no_such_plan' } });
+    await ns.waitSyncedFalse(POSTGRESQL, name, 'InvalidPlan');
+  }
   const migrations = () => op.sim.requests().filter((r) => r.route === MIGRATION_ROUTE);
 
   describe('2. the owner never changes under a bound resource', () => {
@@ -149,6 +158,7 @@ describe('issue 13: owner, catalogue changes, fixing what was never created', ()
       const migrationsBefore = migrations().length;
 
       op.sim.changeCatalogue({ retirePlan: { providerId: 'postgresql-addon', plan: 'xs_sml' } });
+      await refreshOperatorCatalogue('refresh-after-retired-plan');
       op.sim.rotateCredentials(addonId);
       const rotated = envOf(op, addonId);
       expect(rotated).not.toEqual(before);
@@ -197,6 +207,7 @@ describe('issue 13: owner, catalogue changes, fixing what was never created', ()
 
       // Clever offers 8.4 again: a newer minor of the "8" the spec asks for.
       op.sim.changeCatalogue({ addVersion: { providerId: 'mysql-addon', version: '8.4', full: '8.4.8' } });
+      await refreshOperatorCatalogue('refresh-after-new-version');
       await nudge(ns, MYSQL, name);
       // An unrelated spec change (a new generation) re-resolves nothing it did not change.
       await ns.patch(MYSQL, name, { spec: { secret: { labels: { team: 'a' } } } });
