@@ -22,8 +22,8 @@ export const organisationField = z
     description:
       'Clever Cloud owner of the add-on: an organisation id (orga_...) or a personal space (user_...). ' +
       'Defaults to the organisation of the operator configuration, else the personal space of the credentials. ' +
-      'Immutable: an add-on cannot move between owners.',
-    ...cel(immutable('organisation')),
+      'Immutable once the add-on exists (status.addonId): an add-on cannot move between owners; before that it ' +
+      'can be corrected. The rule sits on the resource root (src/model/crd.ts), where status is visible.',
   });
 
 export const deletionPolicyField = z
@@ -190,8 +190,9 @@ export function instanceField(defaultRegion: string) {
         .max(32)
         .default(defaultRegion)
         .meta({
-          description: `Clever Cloud region (zone) of the add-on, e.g. par, mtl, rbx. Default: ${defaultRegion}. Immutable.`,
-          ...cel(immutable('region')),
+          description:
+            `Clever Cloud region (zone) of the add-on, e.g. par, mtl, rbx. Default: ${defaultRegion}. ` +
+            'Immutable once the add-on exists (status.addonId); before that a typo can be corrected.',
         }),
       plan: z
         .string()
@@ -221,8 +222,9 @@ export function regionOnlyInstanceField(defaultRegion: string) {
         .max(32)
         .default(defaultRegion)
         .meta({
-          description: `Clever Cloud region (zone) of the add-on. Default: ${defaultRegion}. Immutable.`,
-          ...cel(immutable('region')),
+          description:
+            `Clever Cloud region (zone) of the add-on. Default: ${defaultRegion}. ` +
+            'Immutable once the add-on exists (status.addonId); before that a typo can be corrected.',
         }),
       plan: z
         .string()

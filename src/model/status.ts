@@ -43,6 +43,20 @@ export interface PlatformBackupsStatus {
   checkedAt: string;
 }
 
+/**
+ * What the spec's plan, region and version resolved to the last time they were applied (status.target): a bound
+ * resource keeps them until the spec asks for something else, whatever the live catalogue says meanwhile.
+ */
+export interface TargetStatus {
+  /** metadata.generation when recorded. */
+  generation: number;
+  plan: { id: string; slug: string };
+  region: string;
+  version?: string;
+  /** The spec's values they were resolved from (a version code as its digits). */
+  requested?: { plan?: string; region?: string; version?: string };
+}
+
 export interface AddonStatus {
   observedGeneration?: number;
   phase?: Phase;
@@ -59,6 +73,7 @@ export interface AddonStatus {
   admin_url?: string;
   binding?: { name: string };
   secretHash?: string;
+  target?: TargetStatus;
   migration?: { id: string; status: string; targetPlanId?: string; targetVersion?: string; startedAt?: string };
   /** Object-storage kinds (Cellar): the managed buckets (see src/reconcile/buckets.ts). */
   buckets?: { name: string; state: 'Ready' | 'Unavailable' | 'NotEmpty' | 'Deleting'; message?: string }[];
@@ -140,6 +155,32 @@ export const statusSchema = {
       properties: { name: str('Name of the connection Secret in this namespace.') },
     },
     secretHash: str('SHA-256 of the connection Secret data; changes when credentials change.'),
+    target: {
+      type: 'object',
+      description:
+        'The plan, region and version the spec resolved to when last applied. A bound resource keeps them until ' +
+        'the spec asks for another value: a plan or version Clever Cloud retires, or a newer minor version, ' +
+        'changes nothing for it.',
+      properties: {
+        generation: { type: 'integer', format: 'int64', description: 'The spec generation they were resolved at.' },
+        plan: {
+          type: 'object',
+          description: 'The plan resolved.',
+          properties: { id: str('Plan id (plan_...).'), slug: str('Plan slug.') },
+        },
+        region: str('The region resolved.'),
+        version: str('The version resolved, when the provider has versions.'),
+        requested: {
+          type: 'object',
+          description: 'The spec values they were resolved from.',
+          properties: {
+            plan: str('spec.instance.plan as written.'),
+            region: str('The region asked for.'),
+            version: str('spec.options.version as written (a version code as its digits).'),
+          },
+        },
+      },
+    },
     migration: {
       type: 'object',
       description: 'The plan or version migration in progress or last run.',

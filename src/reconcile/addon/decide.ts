@@ -146,6 +146,11 @@ export interface MigrationInput {
   version: string | undefined;
   /** The version the add-on reports, when its provider reports one. */
   current: string | undefined;
+  /**
+   * The spec's version as written ("8"), when it names one: a current version that satisfies it is never migrated,
+   * whatever newer minor the catalogue would resolve it to now.
+   */
+  requested?: string | undefined;
 }
 
 export type MigrationDecision =
@@ -162,10 +167,15 @@ export function decideMigration(input: MigrationInput): MigrationDecision {
   }
   const planDiffers = input.addonPlanId !== input.planId;
   const versionDiffers =
-    input.version !== undefined && input.current !== undefined && !versionSatisfies(input.current, input.version);
+    input.version !== undefined &&
+    input.current !== undefined &&
+    !versionSatisfies(input.current, input.version) &&
+    !(input.requested !== undefined && versionSatisfies(input.current, input.requested));
   if (!planDiffers && !versionDiffers) return { action: 'none', why: 'plan and version are as asked' };
+  // A plan change alone keeps the version the add-on runs.
+  const version = versionDiffers ? input.version : undefined;
   // A failed migration to this very target is not retried on its own: the user changes the spec to try again.
-  if (m?.status === 'FAILED' && m.targetPlanId === input.planId && m.targetVersion === input.version) {
+  if (m?.status === 'FAILED' && m.targetPlanId === input.planId && m.targetVersion === version) {
     return {
       action: 'refuse',
       message: 'the last migration to this plan and version failed; change the spec to try again',
@@ -175,7 +185,7 @@ export function decideMigration(input: MigrationInput): MigrationDecision {
   return {
     action: 'migrate',
     planId: input.planId,
-    version: input.version,
+    version,
     why: planDiffers ? 'the spec asks for another plan' : 'the spec asks for another version',
   };
 }

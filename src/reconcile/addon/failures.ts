@@ -87,7 +87,8 @@ export const FAILURES: readonly FailureRow[] = [
   row(InvalidSpecError, (err, facts) => ({
     reason: err.reason,
     message: err.message,
-    event: 'InvalidSpec',
+    // Moving an existing add-on is its own event, so an alert can key on it.
+    event: err.reason === 'OwnerChanged' || err.reason === 'RegionChanged' ? err.reason : 'InvalidSpec',
     requeue: { afterMs: INVALID_SPEC_RECHECK_MS },
     failed: !facts.hasAddon,
   })),

@@ -24,6 +24,8 @@ export const CONDITION_REASONS = [
   'InvalidVersion',
   'InvalidOrganisation',
   'AdoptionConflict',
+  'OwnerChanged',
+  'RegionChanged',
   'TemplateError',
   'ProviderUnavailable',
   // Synced: credentials
@@ -77,6 +79,8 @@ export const EVENT_REASONS = [
   'TemplateError',
   'AddonDeletedExternally',
   'InvalidSpec',
+  'OwnerChanged',
+  'RegionChanged',
   'CredentialsProblem',
   'ReconcileError',
   'BucketCreated',

@@ -12,7 +12,7 @@
 //   9. bind: render the connection Secret and server-side apply it (bind.ts); backups and restore (../backup/)
 //  10. status, then requeue for drift with jitter
 // What to do at each destructive or billable point is decided in decide.ts; failures are reported by failures.ts.
-import { OutcomeUnknownError, type Addon, type Plan } from '../../clever/index.ts';
+import { OutcomeUnknownError, type Addon } from '../../clever/index.ts';
 import type { ReconcileContext, ReconcileResult } from '../../kube/controller.ts';
 import { describeError, isConflict, isNotFound } from '../../kube/errors.ts';
 import type { ObjectRef } from '../../kube/objects.ts';
@@ -22,18 +22,19 @@ import type { AddonStatus } from '../../model/status.ts';
 import { jitter } from '../../util/backoff.ts';
 import { BackupSpecError, type BackupStepResult, type ObjectStoreFactory } from '../backup/index.ts';
 import { s3BucketStore, type BucketStore } from '../buckets.ts';
-import { InvalidSpecError, resolvePlan, resolveRegion, resolveVersion } from '../catalogue.ts';
+import { InvalidSpecError } from '../catalogue.ts';
 import { getCondition, sameStatus } from '../conditions.ts';
 import { ANNOTATIONS, addonName } from '../names.ts';
 import { observe } from './adoption.ts';
 import { bind, keepLastBoundSecret } from './bind.ts';
 import { decideCreate, decideMigration } from './decide.ts';
 import type { CleverConnector, ExternalClient } from './external.ts';
-import { AddonFailure, planFailure, POLL_MS, type Requeue } from './failures.ts';
+import { planFailure, POLL_MS, type Requeue } from './failures.ts';
 import { finalize } from './finalize.ts';
 import type { KubeWriter } from './kube.ts';
 import { Pass, Stop } from './pass.ts';
 import { syncBuckets } from './storage.ts';
+import { guardBound, recordTarget, resolveTarget, type Target } from './target.ts';
 import { carryOutMigration, syncVariables } from './update.ts';
 import type { AddonResource, CommonSpec, EventSink, StepContext } from './types.ts';
 import type { S3Connection } from '../../model/provider.ts';
@@ -58,13 +59,6 @@ export interface ReconcilerDeps {
   watchBackupJobs?: (namespace: string) => void;
   /** Opens the S3 API of an object-storage add-on (default: the AWS SDK). */
   bucketStore?: (connection: S3Connection) => BucketStore;
-}
-
-/** What step 4 resolved: the plan, region and version to create with (and, when the spec asks, to be on). */
-interface Target {
-  plan: Plan;
-  region: string;
-  version: string | undefined;
 }
 
 export class AddonReconciler {
@@ -128,10 +122,11 @@ export class AddonReconciler {
     this.stopIfPaused(pass);
     const data = this.parseSpec(pass);
     const spec = data as CommonSpec;
-    // 3. Credentials and owner.
+    // 3. Credentials and owner; an existing add-on is never moved to another owner or region (no Clever call).
+    guardBound(this.c, pass, data);
     const ext = await this.connect(pass, spec);
-    // 4. Catalogue: plan, region, version.
-    const target = await this.resolveTarget(ext, data);
+    // 4. Catalogue: plan, region, version; only what the spec asks for anew (a bound, unchanged spec keeps its own).
+    const target = await resolveTarget(this.c, pass, ext, data);
     // 5. Observe.
     const observed = await observe(this.c, pass, ext);
     // 6. Create when nothing exists.
@@ -186,32 +181,6 @@ export class AddonReconciler {
     pass.external = ext;
     pass.status.organisation = ext.owner;
     return ext;
-  }
-
-  /** Step 4. A plan missing from a cached catalogue is re-checked fresh once before the spec is called wrong. */
-  async resolveTarget(ext: ExternalClient, data: unknown): Promise<Target> {
-    const { def } = this.c;
-    let provider = await ext.provider();
-    if (!provider) {
-      throw new AddonFailure(
-        'ProviderUnavailable',
-        `provider ${def.providerId} is not in the Clever Cloud catalogue of these credentials`,
-      );
-    }
-    let plan;
-    try {
-      plan = resolvePlan(provider, def.plan(data));
-    } catch (err) {
-      if (!(err instanceof InvalidSpecError)) throw err;
-      provider = (await ext.provider(true)) ?? provider;
-      plan = resolvePlan(provider, def.plan(data));
-    }
-    const region = resolveRegion(provider, plan, def.region(data) ?? def.defaultRegion);
-    const info = def.requestedVersion ? await ext.providerInfo() : null;
-    const version = def.requestedVersion
-      ? resolveVersion(def, info, plan, region, def.requestedVersion(data))
-      : undefined;
-    return { plan, region, version };
   }
 
   /** Step 6: the intent is recorded before the call, the result at once after it. */
@@ -313,6 +282,7 @@ export class AddonReconciler {
       addonPlanId: addon.plan.id,
       planId: def.plan(data) === undefined ? addon.plan.id : target.plan.id,
       version: def.requestedVersion?.(data) === undefined ? undefined : target.version,
+      requested: target.requested.version,
       current,
     });
     return carryOutMigration(pass, ext, addon, decision);
@@ -390,6 +360,7 @@ export class AddonReconciler {
           },
     );
     pass.status.observedGeneration = pass.generation;
+    recordTarget(pass, target);
     await this.writeStatus(pass);
     const requeueAfterMs = !ready || migrating || pass.requeueSoon ? POLL_MS : jitter(this.c.driftMs);
     return { requeueAfterMs: Math.min(requeueAfterMs, backups?.requeueAfterMs ?? requeueAfterMs) };

@@ -238,10 +238,40 @@ describe('decideMigration', () => {
       },
       action: 'migrate',
     },
-  ])('$situation -> $action', ({ input, action }) => {
+    {
+      // Issue 13: "8" re-resolved to the newest 8.x Clever now offers must not migrate a live 8.0.
+      situation: 'spec "8" resolved to 8.4 while 8.0 runs',
+      input: { version: '8.4', requested: '8', current: '8.0' },
+      action: 'none',
+    },
+    {
+      situation: 'spec changed from "8" to "8.4" while 8.0 runs',
+      input: { version: '8.4', requested: '8.4', current: '8.0' },
+      action: 'migrate',
+      version: '8.4',
+    },
+    {
+      situation: 'spec "8" while 5.7 runs: the newest 8.x',
+      input: { version: '8.4', requested: '8', current: '5.7' },
+      action: 'migrate',
+      version: '8.4',
+    },
+    {
+      situation: 'a plan change while the version is as asked keeps the version',
+      input: { planId: 'plan_m', version: '8.4', requested: '8', current: '8.0' },
+      action: 'migrate',
+      version: undefined,
+    },
+    {
+      situation: 'an upstream code the current version does not match textually falls back to the resolved one',
+      input: { version: '8.0', requested: '80', current: '8.0.45' },
+      action: 'none',
+    },
+  ])('$situation -> $action', ({ input, action, ...row }) => {
     const d = decideMigration({ ...base, ...input });
     expect(d.action).toBe(action);
     if (d.action === 'follow') expect(d.migrationId).toBe('m1');
+    if (d.action === 'migrate' && 'version' in row) expect(d.version).toBe(row.version);
   });
 
   it.each([

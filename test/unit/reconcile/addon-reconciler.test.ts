@@ -192,6 +192,28 @@ describe('AddonReconciler with fakes', () => {
     expect(condition('Synced')).toMatchObject({ reason: 'Paused' });
   });
 
+  it('a bound resource asked for another owner: OwnerChanged, a Warning, no Clever call, no second add-on', async () => {
+    await pass();
+    expect(kube.resource.status?.organisation).toBe('orga_test');
+    kube.resource.spec = { ...(kube.resource.spec as object), organisation: 'user_other' };
+    kube.resource.metadata = { ...kube.resource.metadata, generation: 2 };
+    journal.length = 0;
+    await pass();
+    expect(journal.filter((j) => j.startsWith('clever.'))).toEqual([]);
+    expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'OwnerChanged' });
+    expect(events.filter((e) => e.reason === 'OwnerChanged')).toMatchObject([{ type: 'Warning' }]);
+    expect(clever.addons.size).toBe(1);
+  });
+
+  it('a bound resource with an unchanged spec makes no catalogue call, and keeps binding', async () => {
+    await pass();
+    expect(kube.resource.status?.target).toMatchObject({ generation: 1, plan: { id: 'plan_s' }, region: 'par' });
+    journal.length = 0;
+    await pass();
+    expect(journal.filter((j) => j === 'clever.provider' || j === 'clever.providerInfo')).toEqual([]);
+    expect(condition('Synced')).toMatchObject({ status: 'True' });
+  });
+
   describe('deletion', () => {
     async function deleteWith(policy: 'Delete' | 'Orphan') {
       setup(resource({ spec: { deletionPolicy: policy } }));
