@@ -26,6 +26,8 @@ export const CONDITION_REASONS = [
   'AdoptionConflict',
   'TemplateError',
   'ProviderUnavailable',
+  // Synced: an AddonPolicy refuses the resource (src/policy/)
+  'PolicyDenied',
   // Synced: credentials
   'CredentialsMissing',
   'CredentialsInvalid',
@@ -78,6 +80,7 @@ export const EVENT_REASONS = [
   'AddonDeletedExternally',
   'InvalidSpec',
   'CredentialsProblem',
+  'PolicyDenied',
   'ReconcileError',
   'BucketCreated',
   'BucketDeleted',
