@@ -70,7 +70,7 @@ export function renderReference(providers: ProviderDefinition[]): string {
     '',
   );
   const policy = toStructural(
-    z.toJSONSchema(addonPolicySpecSchema, { target: 'openapi-3.0', io: 'input' }) as Schema,
+    z.toJSONSchema(addonPolicySpecSchema, { target: 'openapi-3.0', io: 'input' }),
     'spec',
     [],
   );

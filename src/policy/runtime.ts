@@ -100,7 +100,7 @@ export class PolicyRuntime implements PolicyGate {
       const parsed = parsePolicySpec(p.spec);
       if ('error' in parsed) {
         invalid.set(p.metadata?.name ?? '', parsed.error);
-        valid.push({ ...p, spec: { namespaceSelector: (p.spec?.namespaceSelector ?? {}) as never } });
+        valid.push({ ...p, spec: { namespaceSelector: p.spec?.namespaceSelector ?? {} } });
       } else valid.push({ ...p, spec: parsed.spec });
     }
     return { valid, invalid };

@@ -109,7 +109,7 @@ export const addonPolicySpecSchema = z
 
 export function parsePolicySpec(spec: unknown): { spec: AddonPolicySpec } | { error: string } {
   const parsed = addonPolicySpecSchema.safeParse(spec ?? {});
-  if (parsed.success) return { spec: parsed.data as AddonPolicySpec };
+  if (parsed.success) return { spec: parsed.data };
   const issue = parsed.error.issues[0];
   return { error: `spec.${(issue?.path ?? []).join('.')}: ${issue?.message ?? 'invalid'}` };
 }

@@ -144,7 +144,10 @@ describe('RBAC: the operator with exactly the chart permissions', () => {
       .filter((d): d is KubeObject & { rules?: Rule[] } => d !== null);
     const crds = parseAllDocuments(await readCrds())
       .map((d) => d.toJSON() as { spec: { group: string; names: { plural: string } } } | null)
-      .filter((d) => d !== null && d.spec.group === 'api.clever-cloud.com');
+      .filter(
+        (d): d is { spec: { group: string; names: { plural: string } } } =>
+          d !== null && d.spec.group === 'api.clever-cloud.com',
+      );
     for (const c of crds) kindsPlurals.add(c.spec.names.plural);
     for (const d of docs.filter((x) =>
       ['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].includes(x.kind!),
