@@ -29,6 +29,7 @@ Options:
   --create-grace SECONDS         how long an unconfirmed create is waited for before creating again (default 60)
   --clever-rate-limit N          Clever Cloud calls per second per set of credentials (default 10)
   --clever-burst N               calls allowed at once above that rate (default 20)
+  --policy-mode open|strict       namespaces no AddonPolicy selects: allowed as before (open, default) or refused
   --backup-image IMAGE           image of backup and restore Jobs without spec.backup.image (default: backup-tools)
   --leader-election true|false   Lease-based leader election (default true)
   --leader-election-namespace NS namespace of the Lease (default: the pod's namespace, else default)
@@ -87,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
       'drift-interval': { type: 'string' },
       'create-grace': { type: 'string' },
       'backup-image': { type: 'string' },
+      'policy-mode': { type: 'string' },
       'clever-rate-limit': { type: 'string' },
       'clever-burst': { type: 'string' },
       'leader-election': { type: 'string', default: 'true' },
@@ -147,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
     driftIntervalMs:
       int('--drift-interval', values['drift-interval'] ?? op('operator.drift-interval-seconds'), 300) * 1000,
     createGraceMs: int('--create-grace', values['create-grace'], 60) * 1000,
+    policyMode: policyMode(values['policy-mode'] ?? op('operator.policy-mode')),
     ...((values['backup-image'] ?? op('operator.backup-image'))
       ? { backupImage: values['backup-image'] ?? op('operator.backup-image')! }
       : {}),
@@ -199,4 +202,9 @@ export async function main(argv: string[]): Promise<number> {
   probes.close();
   logger.info('stopped');
   return 0;
+}
+
+function policyMode(value: string | undefined): 'open' | 'strict' {
+  if (value === undefined || value === 'open' || value === 'strict') return value ?? 'open';
+  throw new Error('--policy-mode must be open or strict');
 }

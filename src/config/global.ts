@@ -41,6 +41,8 @@ export const SETTINGS = {
   'operator.backup-image':
     'Image of the backup and restore Jobs (spec.backup, spec.restoreFrom) when a resource names none; default: ' +
     'the image built from docker/backup-tools.',
+  'operator.policy-mode':
+    'open (default): namespaces no AddonPolicy selects work as before; strict: nothing is allowed there.',
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

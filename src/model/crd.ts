@@ -11,7 +11,7 @@ type Schema = Record<string, unknown>;
 const isObject = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Rewrites zod's JSON Schema into a Kubernetes structural schema. */
-function toStructural(node: Schema, path: string, missing: string[]): Schema {
+export function toStructural(node: Schema, path: string, missing: string[]): Schema {
   const out: Schema = { ...node };
   const anyOf = out.anyOf;
   if (Array.isArray(anyOf)) {
@@ -133,6 +133,12 @@ export function buildCrd(provider: ProviderDefinition): CustomResourceDefinition
             },
             { name: 'Plan', type: 'string', jsonPath: '.status.plan.slug', description: 'Resolved plan.' },
             { name: 'Region', type: 'string', jsonPath: '.spec.instance.region', description: 'Region.' },
+            {
+              name: 'Monthly',
+              type: 'number',
+              jsonPath: '.status.monthlyPrice',
+              description: 'Monthly price of the plan (live catalogue).',
+            },
             ...(provider.printerColumns ?? []),
             { name: 'Addon', type: 'string', jsonPath: '.status.addonId', priority: 1, description: 'Add-on id.' },
             {

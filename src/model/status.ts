@@ -80,6 +80,12 @@ export interface AddonStatus {
   backup?: BackupStatus;
   restore?: RestoreStatus;
   platformBackups?: PlatformBackupsStatus;
+  /** Monthly price of the resolved plan, from Clever's live catalogue (src/policy/). */
+  monthlyPrice?: number;
+  /** Currency of monthlyPrice, when the catalogue states one. */
+  currency?: string;
+  /** Set by an AddonPolicy: the deletion policy in force when the spec sets none (an adopted add-on). */
+  deletionPolicy?: 'Delete' | 'Orphan';
   conditions?: Condition[];
 }
 
@@ -240,6 +246,18 @@ export const statusSchema = {
         },
         checkedAt: { type: 'string', format: 'date-time', description: 'When the list was read.' },
       },
+    },
+    monthlyPrice: {
+      type: 'number',
+      description: "Monthly price of the resolved plan, from Clever Cloud's live catalogue (counted in budgets).",
+    },
+    currency: str('Currency of monthlyPrice, when the catalogue states one.'),
+    deletionPolicy: {
+      type: 'string',
+      enum: ['Delete', 'Orphan'],
+      description:
+        'Deletion policy set by an AddonPolicy for an adopted add-on whose spec sets none (or whose adoption was ' +
+        'refused): it wins over the default of spec.deletionPolicy.',
     },
     conditions: {
       type: 'array',

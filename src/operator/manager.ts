@@ -13,7 +13,7 @@ import { Informer } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { getObject } from '../kube/objects.ts';
 import { registerInformerMetrics } from '../kube/metrics.ts';
-import { registerAddonGauge, type CachedAddon } from './metrics.ts';
+import { registerAddonGauge, registerPriceGauge, type CachedAddon } from './metrics.ts';
 import { objectKey, type KubeObject } from '../kube/types.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -30,6 +30,8 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../reconcile/names.ts';
 import type { SecretObject } from '../reconcile/secret.ts';
 import { Sessions } from '../reconcile/sessions.ts';
 import { TokenBucket } from '../util/token-bucket.ts';
+import { PolicyRuntime } from '../policy/runtime.ts';
+import type { PolicyMode } from '../policy/types.ts';
 
 export interface LeaderElectionSettings {
   namespace: string;
@@ -63,6 +65,10 @@ export interface ManagerOptions {
   /** Called when leadership is lost: the process must exit (another replica now reconciles). */
   onLostLeadership?: () => void;
   instance?: string;
+  /** open (default): namespaces no AddonPolicy selects work as before; strict: nothing is allowed there. */
+  policyMode?: PolicyMode;
+  /** How often AddonPolicy statuses (committed spend) are refreshed; default 30 s. */
+  policyStatusIntervalMs?: number;
 }
 
 interface KindRuntime {
@@ -99,6 +105,8 @@ export class Manager {
   private readonly abort = new AbortController();
   private leading = false;
   private stopped = false;
+  private readonly policy: PolicyRuntime;
+  private policyTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ManagerOptions) {
     this.options = options;
@@ -162,6 +170,17 @@ export class Manager {
         return (secretsByKey.get(ns) ?? secretsByKey.get('*'))?.get(key);
       },
     };
+    this.policy = new PolicyRuntime(this.kube, {
+      mode: options.policyMode ?? 'open',
+      resources: () => this.cachedAddons().map((a) => a.resource),
+      requeue: (namespace) => {
+        for (const k of this.kinds.values())
+          for (const i of k.informers)
+            for (const key of i.keys()) if (!namespace || key.startsWith(`${namespace}/`)) k.queue.add(key);
+      },
+      ...(options.informer ? { informer: options.informer } : {}),
+      logger: this.logger,
+    });
     const sessions = new Sessions({
       global: options.global,
       readSecret: (namespace, name) => this.readSecret(namespace, name),
@@ -218,11 +237,13 @@ export class Manager {
         ...(options.backupImage ? { backupImage: options.backupImage } : {}),
         backupObjectStore: options.backupObjectStore ?? s3ObjectStore,
         watchBackupJobs: (namespace: string) => this.watchBackupJobs(namespace),
+        policy: this.policy,
       });
       this.kinds.set(definition.kind, { definition, informers, queue });
       this.reconcilers.set(definition.kind, reconcile);
     }
     if (options.registry) registerAddonGauge(options.registry, () => this.cachedAddons());
+    if (options.registry) registerPriceGauge(options.registry, () => this.cachedAddons());
   }
 
   /** Every add-on resource in the caches, with its kind (read at scrape time by the clever_addons gauge). */
@@ -292,9 +313,11 @@ export class Manager {
 
   /** Informers synced: the readiness probe's condition. */
   ready(): boolean {
-    return [...this.secretInformers, ...[...this.kinds.values()].flatMap((k) => k.informers)].every((i) =>
-      i.hasSynced(),
-    );
+    return [
+      ...this.secretInformers,
+      ...this.policy.informers(),
+      ...[...this.kinds.values()].flatMap((k) => k.informers),
+    ].every((i) => i.hasSynced());
   }
 
   /** The start time of the oldest reconcile still running, across kinds (liveness: a stuck loop shows here). */
@@ -311,6 +334,7 @@ export class Manager {
 
   async start(): Promise<void> {
     for (const informer of this.secretInformers) informer.start();
+    for (const informer of this.policy.informers()) informer.start();
     for (const kind of this.kinds.values()) for (const informer of kind.informers) informer.start();
     const le = this.options.leaderElection;
     if (!le) {
@@ -335,15 +359,23 @@ export class Manager {
   }
 
   private async waitForSync(): Promise<void> {
+    // Policies first among equals: no worker may decide before every AddonPolicy and namespace label is known.
     await Promise.all(
-      [...this.secretInformers, ...[...this.kinds.values()].flatMap((k) => k.informers)].map((i) => i.waitForSync()),
+      [
+        ...this.secretInformers,
+        ...this.policy.informers(),
+        ...[...this.kinds.values()].flatMap((k) => k.informers),
+      ].map((i) => i.waitForSync()),
     );
   }
 
   private startWorkers(): void {
     if (this.stopped || this.leading) return;
     this.leading = true;
-    this.logger.info({ kinds: [...this.kinds.keys()] }, 'starting workers');
+    this.logger.info({ kinds: [...this.kinds.keys()], policyMode: this.policy.mode }, 'starting workers');
+    // AddonPolicy statuses (selected namespaces, committed spend): written by the leader only.
+    this.policyTimer = setInterval(() => void this.policy.writeStatus(), this.options.policyStatusIntervalMs ?? 30_000);
+    this.policyTimer.unref();
     for (const [kind, runtime] of this.kinds) {
       // Level-triggered: everything in the cache gets a first pass.
       for (const informer of runtime.informers)
@@ -363,6 +395,7 @@ export class Manager {
   async stop(deadlineMs = 30_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.policyTimer);
     for (const runtime of this.kinds.values()) runtime.queue.shutdown();
     const drained = Promise.all([...this.kinds.values()].map((k) => k.queue.drain()));
     const timer = setTimeout(() => this.abort.abort(), deadlineMs);
@@ -371,6 +404,7 @@ export class Manager {
     clearTimeout(timer);
     for (const informer of this.secretInformers) await informer.stop();
     for (const informer of this.jobInformers) await informer.stop();
+    for (const informer of this.policy.informers()) await informer.stop();
     for (const runtime of this.kinds.values()) for (const informer of runtime.informers) await informer.stop();
     await this.elector?.release();
   }

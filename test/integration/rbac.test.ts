@@ -39,8 +39,11 @@ const EXPECTED = [
   'apps/statefulsets: get patch',
   'coordination.k8s.io/leases: create get update',
   'core/events: create patch',
+  'core/namespaces: list watch',
   'core/secrets: create delete get list patch watch',
   'paperclip.inc/instances: get patch',
+  'policy.clever-addon-operator.io/addonpolicies/status: patch',
+  'policy.clever-addon-operator.io/addonpolicies: list watch',
 ];
 
 /** Granted but not exercised by this cycle, and why. */
@@ -61,6 +64,8 @@ const NOT_EXERCISED: Record<string, string> = {
   'apps/daemonsets patch': 'same code path as deployments',
   'paperclip.inc/instances get': 'same code path as deployments; the Paperclip CRD is not installed here',
   'paperclip.inc/instances patch': 'same code path as deployments',
+  'policy.clever-addon-operator.io/addonpolicies/status patch':
+    'the committed spend is written only when an AddonPolicy exists; exercised by test/integration/policy.test.ts',
 };
 
 const kindsPlurals = new Set<string>();
@@ -91,7 +96,9 @@ function callKey(method: string, path: string, watch: boolean): string | undefin
   const group = parts[0] === 'api' ? '' : parts[1]!;
   let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
   if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
-  else if (rest[0] === 'namespaces') return undefined; // a namespace object itself: the operator never touches one
+  // The Namespace list and watch (their labels select AddonPolicies); a single namespace object is never touched.
+  else if (rest[0] === 'namespaces' && rest.length === 1) rest = ['namespaces'];
+  else if (rest[0] === 'namespaces') return undefined;
   if (rest.length === 0) return undefined; // discovery
   const [plural, name, sub] = rest;
   const resource = sub ? `${plural}/${sub}` : plural!;
@@ -136,10 +143,15 @@ describe('RBAC: the operator with exactly the chart permissions', () => {
       .map((d) => d.toJSON() as (KubeObject & { rules?: Rule[] }) | null)
       .filter((d): d is KubeObject & { rules?: Rule[] } => d !== null);
     const crds = parseAllDocuments(await readCrds())
-      .map((d) => d.toJSON() as { spec: { names: { plural: string } } } | null)
-      .filter((d) => d !== null);
+      .map((d) => d.toJSON() as { spec: { group: string; names: { plural: string } } } | null)
+      .filter(
+        (d): d is { spec: { group: string; names: { plural: string } } } =>
+          d !== null && d.spec.group === 'api.clever-cloud.com',
+      );
     for (const c of crds) kindsPlurals.add(c.spec.names.plural);
-    for (const d of docs.filter((x) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(x.kind!))) {
+    for (const d of docs.filter((x) =>
+      ['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].includes(x.kind!),
+    )) {
       await applyObject(admin, d, 'rbac-test', { force: true });
       rules.push(...(d.rules ?? []));
     }

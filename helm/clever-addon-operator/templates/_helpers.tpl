@@ -118,7 +118,9 @@ or per watched namespace by a Role.
 {{- $plurals := list -}}
 {{- range $path, $_ := .Files.Glob "crds/*.yaml" -}}
 {{- $crd := $.Files.Get $path | fromYaml -}}
+{{- if eq $crd.spec.group "api.clever-cloud.com" -}}
 {{- $plurals = append $plurals $crd.spec.names.plural -}}
+{{- end -}}
 {{- end -}}
 {{- join "," $plurals -}}
 {{- end -}}

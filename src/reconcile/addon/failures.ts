@@ -12,6 +12,7 @@ import {
 } from '../../clever/index.ts';
 import { MissingEnvError } from '../../model/env.ts';
 import { ObjectStorageError } from '../buckets.ts';
+import { PolicyDeniedError } from '../../policy/errors.ts';
 import { InvalidSpecError } from '../catalogue.ts';
 import { CredentialsError } from '../sessions.ts';
 import { TemplateError } from '../template.ts';
@@ -84,6 +85,14 @@ function row<E extends Error>(
 }
 
 export const FAILURES: readonly FailureRow[] = [
+  // Policies are watched: a change requeues the resource at once; the slow re-check is a safety net.
+  row(PolicyDeniedError, (err, facts) => ({
+    reason: 'PolicyDenied',
+    message: err.message,
+    event: 'PolicyDenied',
+    requeue: { afterMs: INVALID_SPEC_RECHECK_MS },
+    failed: !facts.hasAddon,
+  })),
   row(InvalidSpecError, (err, facts) => ({
     reason: err.reason,
     message: err.message,

@@ -23,7 +23,10 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
   const spec = (parsed.success ? parsed.data : { deletionPolicy: 'Delete' }) as CommonSpec;
   pass.spec = spec;
   const input = {
-    policy: spec.deletionPolicy,
+    // An AddonPolicy's choice for an adopted add-on (status.deletionPolicy) applies when the spec sets none.
+    policy: (pass.res.spec as { deletionPolicy?: unknown } | undefined)?.deletionPolicy
+      ? spec.deletionPolicy
+      : (pass.status.deletionPolicy ?? spec.deletionPolicy),
     pending: pass.annotation(ANNOTATIONS.createPending),
     now: pass.now(),
     graceMs: c.graceMs,

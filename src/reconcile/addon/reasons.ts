@@ -28,6 +28,8 @@ export const CONDITION_REASONS = [
   'RegionChanged',
   'TemplateError',
   'ProviderUnavailable',
+  // Synced: an AddonPolicy refuses the resource (src/policy/)
+  'PolicyDenied',
   // Synced: credentials
   'CredentialsMissing',
   'CredentialsInvalid',
@@ -82,6 +84,7 @@ export const EVENT_REASONS = [
   'OwnerChanged',
   'RegionChanged',
   'CredentialsProblem',
+  'PolicyDenied',
   'ReconcileError',
   'BucketCreated',
   'BucketDeleted',

@@ -31,6 +31,8 @@ import { decideCreate, decideMigration } from './decide.ts';
 import type { CleverConnector, ExternalClient } from './external.ts';
 import { planFailure, POLL_MS, type Requeue } from './failures.ts';
 import { finalize } from './finalize.ts';
+import { enforcePolicy } from './policy.ts';
+import type { PolicyGate } from '../../policy/runtime.ts';
 import type { KubeWriter } from './kube.ts';
 import { Pass, Stop } from './pass.ts';
 import { syncBuckets } from './storage.ts';
@@ -59,6 +61,8 @@ export interface ReconcilerDeps {
   watchBackupJobs?: (namespace: string) => void;
   /** Opens the S3 API of an object-storage add-on (default: the AWS SDK). */
   bucketStore?: (connection: S3Connection) => BucketStore;
+  /** Tenancy policies (src/policy/); none: everything is allowed. */
+  policy?: PolicyGate;
 }
 
 export class AddonReconciler {
@@ -85,6 +89,7 @@ export class AddonReconciler {
       backupImage: deps.backupImage,
       backupObjectStore: deps.backupObjectStore,
       watchBackupJobs: deps.watchBackupJobs,
+      policy: deps.policy,
     };
   }
 
@@ -127,6 +132,8 @@ export class AddonReconciler {
     const ext = await this.connect(pass, spec);
     // 4. Catalogue: plan, region, version; only what the spec asks for anew (a bound, unchanged spec keeps its own).
     const target = await resolveTarget(this.c, pass, ext, data);
+    // 4b. Tenancy policy: a refusal stops here, before any Clever write (policy.ts).
+    enforcePolicy(this.c.policy, pass, ext, def.kind, target, spec);
     // 5. Observe.
     const observed = await observe(this.c, pass, ext);
     // 6. Create when nothing exists.

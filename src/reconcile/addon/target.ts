@@ -13,7 +13,8 @@ import type { CommonSpec, StepContext } from './types.ts';
 
 /** What step 4 resolved: the plan, region and version to create with (and, when the spec asks, to be on). */
 export interface Target {
-  plan: { id: string; slug: string };
+  /** The plan; its monthly price when it was resolved against the catalogue in this pass. */
+  plan: { id: string; slug: string; price?: number };
   region: string;
   version: string | undefined;
   /** The spec values they come from. */
@@ -98,7 +99,8 @@ export async function resolveTarget(c: StepContext, pass: Pass, ext: ExternalCli
       version = resolveVersion(def, await ext.providerInfo(), plan, region, wanted);
     }
   }
-  return { plan: { id: plan.id, slug: plan.slug }, region, version, requested };
+  const price = typeof plan.price === 'number' ? { price: plan.price } : {};
+  return { plan: { id: plan.id, slug: plan.slug, ...price }, region, version, requested };
 }
 
 /** The recorded plan as the live catalogue has it, or as recorded when Clever no longer offers it. */

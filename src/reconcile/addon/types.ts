@@ -5,6 +5,7 @@ import type { ProviderDefinition, S3Connection } from '../../model/provider.ts';
 import type { AddonStatus } from '../../model/status.ts';
 import type { BackupSpec, ObjectStoreFactory, RestoreFromSpec } from '../backup/index.ts';
 import type { BucketStore } from '../buckets.ts';
+import type { PolicyGate } from '../../policy/runtime.ts';
 import type { CleverConnector } from './external.ts';
 import type { KubeWriter } from './kube.ts';
 import type { RolloutTarget } from '../rollout.ts';
@@ -73,4 +74,6 @@ export interface StepContext {
   readonly backupImage: string | undefined;
   readonly backupObjectStore: ObjectStoreFactory | undefined;
   readonly watchBackupJobs: ((namespace: string) => void) | undefined;
+  /** Tenancy policies (src/policy/); none: everything is allowed, as before policies existed. */
+  readonly policy: PolicyGate | undefined;
 }
