@@ -24,6 +24,7 @@ export const CONDITION_REASONS = [
   'InvalidVersion',
   'InvalidOrganisation',
   'AdoptionConflict',
+  'AdoptionAnnotationIgnored',
   'TemplateError',
   'ProviderUnavailable',
   // Synced: credentials
@@ -43,6 +44,9 @@ export const CONDITION_REASONS = [
   'BucketNotEmpty',
   'BucketUnavailable',
   'ObjectStorageError',
+  // Synced: deletion (the add-on kept for lack of certainty; deletion waiting for credentials)
+  'DeletionUncertain',
+  'DeletionBlocked',
   // Synced: anything else
   'ReconcileError',
   // BackupHealthy
@@ -65,6 +69,9 @@ export const EVENT_REASONS = [
   'Deleted',
   'Orphaned',
   'DeleteFailed',
+  'DeletionUncertain',
+  'DeletionBlocked',
+  'AdoptionAnnotationIgnored',
   'MigrationStarted',
   'MigrationSucceeded',
   'MigrationFailed',
