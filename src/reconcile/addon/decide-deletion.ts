@@ -105,6 +105,10 @@ export type DeletionDecision =
  */
 export function decideDeletion(input: DeletionInput): DeletionDecision {
   if (input.policy.action === 'orphan') return { action: 'orphan', why: input.policy.why };
+  if (!input.statusId && !input.pending) {
+    // Nothing this resource created or adopted can exist: no lookup, so missing credentials cannot hold it either.
+    return { action: 'release', why: 'status records no add-on and no create of this resource is pending' };
+  }
   if (!input.observation) {
     return {
       action: 'observe',

@@ -158,11 +158,10 @@ describe('decideDeletion', () => {
       why: 'status records the add-on; the name is only for a pending create',
     },
     {
-      situation: 'what to look up: nothing recorded, no intent (e.g. applied with an annotation, failed early)',
+      situation: 'nothing recorded, no intent (e.g. applied with an annotation, failed early): no lookup at all',
       input: {},
-      action: 'observe',
-      lookUp: { id: undefined, byName: false },
-      why: 'nothing this resource made or adopted can exist',
+      action: 'release',
+      why: 'nothing this resource made or adopted can exist; missing credentials cannot hold it',
     },
     {
       situation: 'what to look up: nothing recorded, a create pending',
@@ -181,7 +180,7 @@ describe('decideDeletion', () => {
       situation: 'ADVERSARIAL (b): applied with an annotation, the pass failed before observe',
       input: { observation: { byId: undefined, byName: undefined } },
       action: 'release',
-      why: 'status records nothing: nothing to delete',
+      why: 'status records nothing: nothing to delete, the annotated add-on never looked up',
     },
     {
       situation: 'ADVERSARIAL (c): status add-on deleted outside, the annotation names another',
@@ -191,7 +190,7 @@ describe('decideDeletion', () => {
     },
     {
       situation: 'a name match without a pending create is not deleted',
-      input: { observation: { byId: undefined, byName: found(addon('addon_named')) } },
+      input: { statusId: 'addon_gone', observation: { byId: found(undefined), byName: found(addon('addon_named')) } },
       action: 'release',
       why: 'the name lookup is for an unrecorded create only',
     },
