@@ -27,7 +27,6 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
   // Only a spec that parses is used for anything else (the Secret's name); the policy is read from the raw object.
   pass.spec = parsed.success ? (parsed.data as CommonSpec) : undefined;
   const policy = decidePolicy({ rawSpec: pass.res.spec, orphanOnDelete: pass.annotation(ANNOTATIONS.orphanOnDelete) });
-  reportIgnoredAnnotation(pass);
   const input = {
     policy,
     statusId: pass.status.addonId,
@@ -76,6 +75,8 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
       uid: pass.uid,
     });
   }
+  // Said once, on the pass that lets the resource go (a waiting or blocked deletion passes here again and again).
+  reportIgnoredAnnotation(pass);
   await c.kube.removeFinalizer(pass.res, def.finalizer);
   c.memory.lastBound.delete(pass.uid);
   return {};
