@@ -230,6 +230,7 @@ describe('data safety at deletion (issue 13: 1, 3, 10)', () => {
       expect(message).toContain(own);
       expect(message).toContain(NAMESPACE_SECRET);
       expect(message).toContain(`${ORPHAN_ON_DELETE}=true`);
+      expect(condition(blocked, 'Ready')).toMatchObject({ status: 'False', reason: 'Deleting' });
       expect(blocked.metadata?.deletionTimestamp).toBeDefined();
       expect(blocked.metadata?.finalizers?.length).toBeGreaterThan(0);
       expect(await bare.waitEvent(name, 'DeletionBlocked')).toMatchObject([{ type: 'Warning' }]);

@@ -29,7 +29,8 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
   const policy = decidePolicy({ rawSpec: pass.res.spec, orphanOnDelete: pass.annotation(ANNOTATIONS.orphanOnDelete) });
   const input = {
     policy,
-    statusId: pass.status.addonId,
+    // status.addon is the upstream operator's name for the same field.
+    statusId: recordedId(pass),
     pending: pass.annotation(ANNOTATIONS.createPending),
     providerId: def.providerId,
     now: pass.now(),
@@ -99,11 +100,16 @@ async function orphan(c: StepContext, pass: Pass, policy: PolicyDecision): Promi
   }
 }
 
+/** The add-on status records as this resource's (created or adopted). */
+function recordedId(pass: Pass): string | undefined {
+  return pass.status.addonId ?? pass.status.addon;
+}
+
 /** An adoption annotation that names another add-on than status records: said, never acted on. */
 function reportIgnoredAnnotation(pass: Pass): void {
   const annotation = decideAnnotation({
     annotation: pass.annotation(ANNOTATIONS.addonId),
-    statusId: pass.status.addonId,
+    statusId: recordedId(pass),
     realId: pass.status.realId,
     deleting: true,
     annotationKey: ANNOTATIONS.addonId,
@@ -139,7 +145,9 @@ async function blockedWithoutCredentials<T>(pass: Pass, step: () => Promise<T>):
       err instanceof CredentialsError
         ? err.message
         : `Clever Cloud refused the credentials from ${pass.credentialsSource ?? 'the configuration'}: ${err.message}`;
-    const what = pass.status.addonId ? `add-on ${pass.status.addonId}` : "this resource's add-on";
+    const id = recordedId(pass);
+    const what = id ? `add-on ${id}` : "this resource's add-on";
+    pass.condition('Ready', { status: 'False', reason: 'Deleting', message: `deleting ${what} is blocked` });
     throw new DeletionBlockedError(
       `cannot delete ${what}: ${why}. Restore the credentials, or annotate this resource with ` +
         `${ANNOTATIONS.orphanOnDelete}=true to leave the add-on in place and let the resource go`,

@@ -316,6 +316,16 @@ describe('AddonReconciler with fakes', () => {
       expect(kube.resource.metadata?.finalizers).toEqual([]);
     });
 
+    it("an add-on recorded only in status.addon (the upstream field) is still this resource's to delete", async () => {
+      const upstream = clever.add('kubernetes::Redis::elsewhere');
+      kube.resource.status = { addon: upstream.id };
+      kube.resource.metadata = { ...kube.resource.metadata, finalizers: [def.finalizer] };
+      deleting();
+      expect(await pass()).toEqual({});
+      expect(journal).toContain(`clever.delete ${upstream.id}`);
+      expect(clever.addons.size).toBe(0);
+    });
+
     it('credentials gone: the deletion waits and says so; orphan-on-delete lets go with no delete call', async () => {
       await pass();
       clever.noCredentials = new CredentialsError('CredentialsMissing', 'no Secret ns/clever-kubernetes-operator');
@@ -325,6 +335,7 @@ describe('AddonReconciler with fakes', () => {
       expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'DeletionBlocked' });
       expect(condition('Synced')?.message).toContain(ANNOTATIONS.orphanOnDelete);
       expect(condition('Synced')?.message).toContain('no Secret ns/clever-kubernetes-operator');
+      expect(condition('Ready')).toMatchObject({ status: 'False', reason: 'Deleting' });
       expect(events).toMatchObject([{ type: 'Warning', reason: 'DeletionBlocked' }]);
       annotate({ [ANNOTATIONS.orphanOnDelete]: 'true' });
       expect(await pass()).toEqual({});
