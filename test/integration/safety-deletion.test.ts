@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleverClient, findPlan, type Addon } from '../../src/clever/index.ts';
 import { DEV_OAUTH_SECRET, DEV_OAUTH_TOKEN, DEV_ORG_ID } from '../../src/simulator/index.ts';
-import { DELETE_ADDON } from '../support/addons.ts';
+import { CREATE_ADDON, DELETE_ADDON } from '../support/addons.ts';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.ts';
 import { startOperator, type OperatorHarness } from '../support/operator.ts';
 import { POSTGRESQL, REDIS, condition, namespaceApi, type NamespaceApi } from '../support/resources.ts';
@@ -19,6 +19,7 @@ const PAUSED = 'clever-cloud.com/paused';
 const ORPHAN_ON_DELETE = 'clever-cloud.com/orphan-on-delete';
 const NAMESPACE_SECRET = 'clever-kubernetes-operator';
 const GET_ADDON = 'GET /v2/organisations/{ownerId}/addons/{addonId}';
+const CREATE_PENDING = 'clever-cloud.com/create-pending';
 const REDIS_SPEC = { instance: { plan: 's_mono' } };
 
 describe('data safety at deletion (issue 13: 1, 3, 10)', () => {
@@ -242,5 +243,43 @@ describe('data safety at deletion (issue 13: 1, 3, 10)', () => {
       const orphaned = await bare.eventsWithReason(name, 'Orphaned');
       expect(orphaned.map((e) => e.message)).toEqual([expect.stringContaining(ORPHAN_ON_DELETE)]);
     });
+  });
+});
+
+describe('data safety at deletion: its own unrecorded create is still deleted (no leak)', () => {
+  const kc = adminKubeConfig();
+  let ns: NamespaceApi;
+  let op: OperatorHarness;
+
+  beforeAll(async () => {
+    ns = namespaceApi(kc, await createTestNamespace(kc, 'safe-del-lag'));
+    // The list lags behind creates: an add-on whose create answer was lost stays unrecorded for a while.
+    op = await startOperator({
+      namespaces: [ns.namespace],
+      simulator: { listConsistencyDelayMs: 2_000 },
+      manager: { createGraceMs: 5_000 },
+    });
+  });
+  afterAll(async () => {
+    await op?.stop();
+  });
+
+  it('deleting a resource whose create answer was lost deletes the add-on that create made', async () => {
+    const name = 'own-unrecorded';
+    op.sim.setFaults([{ route: CREATE_ADDON, kind: 'commitThenFail', count: 1 }]);
+    await ns.create(REDIS, name, REDIS_SPEC);
+    const pending = await ns.waitFor(
+      REDIS,
+      name,
+      (r) => !!r.metadata?.annotations?.[CREATE_PENDING] && op.sim.requests().some((q) => q.fault),
+      'create intent recorded, answer lost',
+    );
+    expect(pending.status?.addonId).toBeUndefined();
+    await ns.delete(REDIS, name);
+    await ns.waitGone(REDIS, name, 30_000);
+
+    expect(op.sim.requests().filter((r) => r.route === CREATE_ADDON)).toHaveLength(1);
+    expect(op.sim.addons().filter((a) => a.name === `kubernetes::Redis::${pending.metadata!.uid!}`)).toEqual([]);
+    expect(op.sim.requests().filter((r) => r.route === DELETE_ADDON)).toHaveLength(1);
   });
 });
