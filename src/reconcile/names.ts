@@ -11,6 +11,11 @@ export const ANNOTATIONS = {
   addonId: 'clever-cloud.com/addon-id',
   /** Written before the create call and removed once its result is recorded: a crash in between is detectable. */
   createPending: 'clever-cloud.com/create-pending',
+  /**
+   * "true" makes the deletion of the resource leave its add-on in place, whatever spec.deletionPolicy says: an
+   * administrator's way out when the add-on cannot be deleted (credentials gone with the namespace, or refused).
+   */
+  orphanOnDelete: 'clever-cloud.com/orphan-on-delete',
 } as const;
 
 /** The deterministic Clever add-on name, as the upstream operator uses: found again after any crash. */

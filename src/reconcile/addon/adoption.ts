@@ -5,6 +5,7 @@ import type { Addon } from '../../clever/index.ts';
 import { InvalidSpecError } from '../catalogue.ts';
 import { ANNOTATIONS, addonName } from '../names.ts';
 import { decideAdoption, decideClaim, decideHeld } from './decide.ts';
+import { decideAnnotation } from './decide-deletion.ts';
 import type { ExternalClient } from './external.ts';
 import type { Pass } from './pass.ts';
 import type { AddonResource, StepContext } from './types.ts';
@@ -18,7 +19,10 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
     // Two resources that adopted one add-on at the same moment both hold it: only one may keep it.
     refuseIfClaimed(c, pass, statusId);
     const held = decideHeld({ id: statusId, observed: await ext.byId(statusId) });
-    if (held.action === 'use') return held.addon;
+    if (held.action === 'use') {
+      reportIgnoredAnnotation(pass, held.addon);
+      return held.addon;
+    }
     // Deleted behind our back (console, CLI). The spec still asks for one: say so, then make a new one.
     pass.emit('Warning', 'AddonDeletedExternally', held.message);
     pass.ctx.logger.warn({ addonId: statusId }, 'add-on deleted outside Kubernetes');
@@ -47,6 +51,23 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
     return decision.addon;
   }
   return ext.byName(addonName(c.def.kind, pass.uid));
+}
+
+/**
+ * An adoption annotation added to a resource that already holds another add-on is not acted on (the held add-on
+ * stays, the annotated one is neither adopted nor, later, deleted), but it is said: Synced False and one Warning.
+ */
+function reportIgnoredAnnotation(pass: Pass, held: Addon): void {
+  const decision = decideAnnotation({
+    annotation: pass.annotation(ANNOTATIONS.addonId),
+    statusId: held.id,
+    realId: held.realId,
+    deleting: false,
+    annotationKey: ANNOTATIONS.addonId,
+  });
+  if (decision.action !== 'ignore') return;
+  pass.softProblem ??= { reason: 'AdoptionAnnotationIgnored', message: decision.message };
+  pass.warnOnce('AdoptionAnnotationIgnored', 'AdoptionAnnotationIgnored', decision.message);
 }
 
 /** Lets go of add-on `id` (without touching it) when another resource has the better claim on it. */

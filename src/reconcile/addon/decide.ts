@@ -1,7 +1,7 @@
 // Every destructive or billable choice the reconciler makes, as a pure function of what it knows: the spec, the
 // status, the annotations, what was observed and the time (passed in, never read). Each returns an action and a
-// `why`. Create, recreate, adopt, migrate, delete and putting a Secret back are each decided here and nowhere else;
-// the steps (reconciler.ts) only carry the decision out.
+// `why`. Create, recreate, adopt, migrate and putting a Secret back are each decided here and nowhere else (deletion
+// in decide-deletion.ts); the steps (reconciler.ts) only carry the decision out.
 import type { Addon } from '../../clever/index.ts';
 import { versionSatisfies } from '../catalogue.ts';
 import { dataHash, isOurSecret, type SecretObject } from '../secret.ts';
@@ -197,36 +197,6 @@ export function migrationProgress(status: string): MigrationProgress {
   if (status === 'OK') return 'succeeded';
   if (status === 'FAILED' || status === 'ERROR' || status === 'CANCELED') return 'failed';
   return 'running';
-}
-
-export interface DeletionInput {
-  policy: 'Delete' | 'Orphan';
-  /** Not looked yet (undefined), or what the lookup by id, adoption and name found. */
-  observation: { addon: Addon | undefined } | undefined;
-  /** The create-pending annotation. */
-  pending: string | undefined;
-  now: Date;
-  graceMs: number;
-}
-
-export type DeletionDecision =
-  | { action: 'orphan'; why: string }
-  | { action: 'observe'; why: string }
-  | { action: 'delete'; addon: Addon; why: string }
-  | { action: 'wait'; why: string }
-  | { action: 'release'; why: string };
-
-/** Delete the add-on only under policy Delete and only one that was observed as this resource's. */
-export function decideDeletion(input: DeletionInput): DeletionDecision {
-  if (input.policy === 'Orphan') return { action: 'orphan', why: 'deletionPolicy Orphan' };
-  if (!input.observation) return { action: 'observe', why: 'deletionPolicy Delete: find the add-on first' };
-  const { addon } = input.observation;
-  if (addon) return { action: 'delete', addon, why: `add-on ${addon.id} is this resource's` };
-  // A pending create is waited out so its add-on cannot leak. An unreadable time does not wait.
-  if (input.pending && input.now.getTime() - Date.parse(input.pending) < input.graceMs) {
-    return { action: 'wait', why: 'an earlier create call may still surface' };
-  }
-  return { action: 'release', why: 'no add-on of this resource exists' };
 }
 
 export interface BindInput {

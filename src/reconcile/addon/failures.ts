@@ -40,6 +40,17 @@ export class AddonFailure extends Error {
   }
 }
 
+/**
+ * Deletion cannot go on: the credentials are missing or refused, so the add-on can be neither deleted nor confirmed
+ * gone. The finalizer stays (a Delete-policy add-on may still exist); the message names the way out.
+ */
+export class DeletionBlockedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeletionBlockedError';
+  }
+}
+
 export class SecretConflictError extends Error {
   constructor(message: string) {
     super(message);
@@ -92,6 +103,12 @@ export const FAILURES: readonly FailureRow[] = [
     event: 'PolicyDenied',
     requeue: { afterMs: INVALID_SPEC_RECHECK_MS },
     failed: !facts.hasAddon,
+  })),
+  row(DeletionBlockedError, (err) => ({
+    reason: 'DeletionBlocked',
+    message: err.message,
+    event: 'DeletionBlocked',
+    requeue: { afterMs: CREDENTIALS_RECHECK_MS },
   })),
   row(InvalidSpecError, (err, facts) => ({
     reason: err.reason,

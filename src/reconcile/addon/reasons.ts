@@ -26,6 +26,7 @@ export const CONDITION_REASONS = [
   'AdoptionConflict',
   'OwnerChanged',
   'RegionChanged',
+  'AdoptionAnnotationIgnored',
   'TemplateError',
   'ProviderUnavailable',
   // Synced: an AddonPolicy refuses the resource (src/policy/)
@@ -47,6 +48,9 @@ export const CONDITION_REASONS = [
   'BucketNotEmpty',
   'BucketUnavailable',
   'ObjectStorageError',
+  // Synced: deletion (the add-on kept for lack of certainty; deletion waiting for credentials)
+  'DeletionUncertain',
+  'DeletionBlocked',
   // Synced: anything else
   'ReconcileError',
   // BackupHealthy
@@ -69,6 +73,9 @@ export const EVENT_REASONS = [
   'Deleted',
   'Orphaned',
   'DeleteFailed',
+  'DeletionUncertain',
+  'DeletionBlocked',
+  'AdoptionAnnotationIgnored',
   'MigrationStarted',
   'MigrationSucceeded',
   'MigrationFailed',

@@ -7,7 +7,6 @@ import {
   decideBind,
   decideClaim,
   decideCreate,
-  decideDeletion,
   decideHeld,
   decideMigration,
   decideOldSecret,
@@ -286,37 +285,7 @@ describe('decideMigration', () => {
   });
 });
 
-describe('decideDeletion', () => {
-  const observations = [
-    { observed: 'not looked yet', observation: undefined },
-    { observed: 'nothing found', observation: { addon: undefined } },
-    { observed: 'its add-on found', observation: { addon: addon('addon_1') } },
-  ];
-  const pendings = [
-    { intent: 'no intent', pending: undefined },
-    { intent: 'fresh intent', pending: ago(1_000) },
-    { intent: 'old intent', pending: ago(120_000) },
-    { intent: 'unreadable intent', pending: 'garbage' },
-  ];
-  const rows = (['Orphan', 'Delete'] as const).flatMap((policy) =>
-    observations.flatMap(({ observed, observation }) =>
-      pendings.map(({ intent, pending }) => {
-        let action: string;
-        if (policy === 'Orphan') action = 'orphan';
-        else if (!observation) action = 'observe';
-        else if (observation.addon) action = 'delete';
-        else if (intent === 'fresh intent') action = 'wait';
-        else action = 'release';
-        return { situation: `${policy}, ${observed}, ${intent}`, policy, observation, pending, action };
-      }),
-    ),
-  );
-  it.each(rows)('$situation -> $action', ({ policy, observation, pending, action }) => {
-    const d = decideDeletion({ policy, observation, pending, now: NOW, graceMs: GRACE });
-    expect(d.action).toBe(action);
-    if (d.action === 'delete') expect(d.addon.id).toBe('addon_1');
-  });
-});
+// decideDeletion, decidePolicy and decideAnnotation: addon-decide-deletion.test.ts.
 
 const UID = 'uid-1';
 const entries = { REDIS_HOST: 'h', REDIS_PASSWORD: 'p' };

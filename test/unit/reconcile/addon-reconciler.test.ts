@@ -8,6 +8,7 @@ import type { ProviderDefinition } from '../../../src/model/provider.ts';
 import { AddonReconciler } from '../../../src/reconcile/addon/reconciler.ts';
 import type { AddonResource } from '../../../src/reconcile/addon/types.ts';
 import { ANNOTATIONS, addonName } from '../../../src/reconcile/names.ts';
+import { CredentialsError } from '../../../src/reconcile/sessions.ts';
 import { ENV, FakeClever, FakeKube, type Journal } from './fakes/addon.ts';
 
 // Redis without a requested version: the catalogue's version view is not needed here.
@@ -257,6 +258,113 @@ describe('AddonReconciler with fakes', () => {
       expect(await pass()).toEqual({});
       expect(kube.resource.metadata?.finalizers).toEqual([]);
       expect(journal.some((j) => j.startsWith('clever.delete'))).toBe(false);
+    });
+
+    const deleting = () => {
+      kube.resource.metadata = { ...kube.resource.metadata, deletionTimestamp: new Date(T0).toISOString() };
+      journal.length = 0;
+      events.length = 0;
+    };
+    const annotate = (annotations: Record<string, string>) => {
+      kube.resource.metadata = {
+        ...kube.resource.metadata,
+        annotations: { ...kube.resource.metadata?.annotations, ...annotations },
+      };
+    };
+
+    it('an adoption annotation next to its own add-on is reported, not acted on, and not deleted', async () => {
+      await pass();
+      const own = kube.resource.status!.addonId!;
+      const other = clever.add('made-by-hand');
+      annotate({ [ANNOTATIONS.addonId]: other.id });
+      events.length = 0;
+      await pass();
+      expect(kube.resource.status?.addonId).toBe(own);
+      expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'AdoptionAnnotationIgnored' });
+      expect(condition('Synced')?.message).toContain(other.id);
+      expect(events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toEqual(['AdoptionAnnotationIgnored']);
+      await pass();
+      expect(events.filter((e) => e.type === 'Warning')).toHaveLength(1);
+      // The own add-on vanishes (a DELETE whose answer was lost), then the resource is deleted: the other stays.
+      clever.addons.delete(own);
+      deleting();
+      expect(await pass()).toEqual({});
+      expect(journal.filter((j) => j.startsWith('clever.delete'))).toEqual([]);
+      expect(journal).not.toContain(`clever.byId ${other.id}`);
+      expect(clever.addons.has(other.id)).toBe(true);
+      expect(kube.resource.metadata?.finalizers).toEqual([]);
+      expect(events.map((e) => e.reason)).toContain('AdoptionAnnotationIgnored');
+    });
+
+    it('an annotation never adopted (the pass failed before observe) is not deleted with the resource', async () => {
+      const other = clever.add('made-by-hand');
+      annotate({ [ANNOTATIONS.addonId]: other.id });
+      clever.down = new TerminalError('bad plan', { method: 'GET', route: 'r' });
+      await pass();
+      expect(kube.resource.status?.addonId).toBeUndefined();
+      clever.down = undefined;
+      deleting();
+      expect(await pass()).toEqual({});
+      // Nothing recorded, nothing pending: not even the credentials are opened.
+      expect(journal.filter((j) => j.startsWith('clever.'))).toEqual([]);
+      expect(clever.addons.has(other.id)).toBe(true);
+      expect(events.find((e) => e.reason === 'AdoptionAnnotationIgnored')?.message).toContain('left in place');
+    });
+
+    it('a spec that no longer parses does not turn Orphan into Delete', async () => {
+      setup(resource({ spec: { deletionPolicy: 'Orphan' } }));
+      await pass();
+      kube.resource.spec = { ...(kube.resource.spec as object), instance: { plan: 42 } };
+      deleting();
+      expect(await pass()).toEqual({});
+      expect(journal.filter((j) => j.startsWith('clever.'))).toEqual([]);
+      expect(clever.addons.size).toBe(1);
+      expect(events.map((e) => e.reason)).toEqual(['Orphaned']);
+    });
+
+    it('an unknown deletionPolicy keeps the add-on, says why in a condition and a Warning, and lets go', async () => {
+      await pass();
+      kube.resource.spec = { ...(kube.resource.spec as object), deletionPolicy: 'Retain' };
+      deleting();
+      expect(await pass()).toEqual({});
+      expect(journal.filter((j) => j.startsWith('clever.'))).toEqual([]);
+      expect(clever.addons.size).toBe(1);
+      expect(events).toMatchObject([{ type: 'Warning', reason: 'DeletionUncertain' }]);
+      expect(events[0]!.message).toContain('spec.deletionPolicy');
+      expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'DeletionUncertain' });
+      expect(journal.indexOf('kube.patchStatus')).toBeLessThan(
+        journal.indexOf(`kube.removeFinalizer ${def.finalizer}`),
+      );
+      expect(kube.resource.metadata?.finalizers).toEqual([]);
+    });
+
+    it("an add-on recorded only in status.addon (the upstream field) is still this resource's to delete", async () => {
+      const upstream = clever.add('kubernetes::Redis::elsewhere');
+      kube.resource.status = { addon: upstream.id };
+      kube.resource.metadata = { ...kube.resource.metadata, finalizers: [def.finalizer] };
+      deleting();
+      expect(await pass()).toEqual({});
+      expect(journal).toContain(`clever.delete ${upstream.id}`);
+      expect(clever.addons.size).toBe(0);
+    });
+
+    it('credentials gone: the deletion waits and says so; orphan-on-delete lets go with no delete call', async () => {
+      await pass();
+      clever.noCredentials = new CredentialsError('CredentialsMissing', 'no Secret ns/clever-kubernetes-operator');
+      deleting();
+      await pass();
+      expect(kube.resource.metadata?.finalizers).toEqual([def.finalizer]);
+      expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'DeletionBlocked' });
+      expect(condition('Synced')?.message).toContain(ANNOTATIONS.orphanOnDelete);
+      expect(condition('Synced')?.message).toContain('no Secret ns/clever-kubernetes-operator');
+      expect(condition('Ready')).toMatchObject({ status: 'False', reason: 'Deleting' });
+      expect(events).toMatchObject([{ type: 'Warning', reason: 'DeletionBlocked' }]);
+      annotate({ [ANNOTATIONS.orphanOnDelete]: 'true' });
+      expect(await pass()).toEqual({});
+      expect(kube.resource.metadata?.finalizers).toEqual([]);
+      expect(journal.filter((j) => j.startsWith('clever.delete'))).toEqual([]);
+      expect(clever.addons.size).toBe(1);
+      expect(events.map((e) => e.reason)).toContain('Orphaned');
     });
   });
 });

@@ -133,6 +133,8 @@ export class FakeClever implements CleverConnector {
   failCreate: { error: Error; commit: boolean } | undefined;
   /** Every call throws this (an outage). */
   down: Error | undefined;
+  /** Opening the credentials throws this (the credentials Secret deleted, or refused). */
+  noCredentials: Error | undefined;
   private next = 1;
 
   private readonly journal: Journal;
@@ -143,6 +145,7 @@ export class FakeClever implements CleverConnector {
 
   open(namespace: string) {
     this.journal.push(`clever.open ${namespace}`);
+    if (this.noCredentials) return Promise.reject(this.noCredentials);
     return Promise.resolve({ source: 'the test', connect: () => Promise.resolve(this.client()) });
   }
 
