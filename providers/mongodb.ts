@@ -25,6 +25,15 @@ export default defineProvider<z.output<typeof spec>>({
   requestedVersion: (s) => s.options.version,
   options: (s) => databaseOptions(s.options),
   readiness: { kind: 'databaseStatus' },
+  envKeys: [
+    'MONGODB_ADDON_HOST',
+    'MONGODB_ADDON_PORT',
+    'MONGODB_ADDON_DB',
+    'MONGODB_ADDON_USER',
+    'MONGODB_ADDON_PASSWORD',
+    'MONGODB_ADDON_URI',
+    'MONGODB_ADDON_VERSION',
+  ],
   binding(env) {
     const { host, port, username, password, database, url } = databaseConnection(env, 'MONGODB_ADDON', 'mongodb');
     return {

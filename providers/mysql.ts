@@ -25,6 +25,15 @@ export default defineProvider<z.output<typeof spec>>({
   requestedVersion: (s) => s.options.version,
   options: (s) => databaseOptions(s.options),
   readiness: { kind: 'databaseStatus' },
+  envKeys: [
+    'MYSQL_ADDON_HOST',
+    'MYSQL_ADDON_PORT',
+    'MYSQL_ADDON_DB',
+    'MYSQL_ADDON_USER',
+    'MYSQL_ADDON_PASSWORD',
+    'MYSQL_ADDON_URI',
+    'MYSQL_ADDON_VERSION',
+  ],
   binding(env) {
     const { host, port, username, password, database, url } = databaseConnection(env, 'MYSQL_ADDON', 'mysql');
     return {

@@ -40,6 +40,15 @@ export default defineProvider<z.output<typeof spec>>({
   requestedVersion: (s) => s.options.version,
   options: (s) => databaseOptions(s.options),
   readiness: { kind: 'databaseStatus' },
+  envKeys: [
+    'POSTGRESQL_ADDON_HOST',
+    'POSTGRESQL_ADDON_PORT',
+    'POSTGRESQL_ADDON_DB',
+    'POSTGRESQL_ADDON_USER',
+    'POSTGRESQL_ADDON_PASSWORD',
+    'POSTGRESQL_ADDON_URI',
+    'POSTGRESQL_ADDON_VERSION',
+  ],
   binding(env) {
     const { host, port, username, password, database, url } = databaseConnection(env, 'POSTGRESQL_ADDON', 'postgresql');
     return {

@@ -26,6 +26,7 @@ export default defineProvider<z.output<typeof spec>>({
   requestedVersion: (s) => s.options.version,
   options: (s) => databaseOptions(s.options),
   readiness: { kind: 'databaseStatus' },
+  envKeys: ['REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_TOKEN', 'REDIS_URL', 'REDIS_VERSION'],
   binding(env) {
     const host = need(env, 'REDIS_HOST');
     const port = need(env, 'REDIS_PORT');

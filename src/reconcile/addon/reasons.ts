@@ -37,6 +37,7 @@ export const CONDITION_REASONS = [
   'MigrationFailed',
   // Synced: Kubernetes side
   'SecretConflict',
+  'CronJobConflict',
   'BindingIncomplete',
   'RolloutTargetNotFound',
   // Synced: object storage
@@ -71,6 +72,7 @@ export const EVENT_REASONS = [
   'SecretUpdated',
   'SecretRestored',
   'SecretConflict',
+  'CronJobConflict',
   'VariablesUpdated',
   'RolloutTriggered',
   'RolloutTargetMissing',

@@ -33,6 +33,7 @@ import { AddonFailure, planFailure, POLL_MS, type Requeue } from './failures.ts'
 import { finalize } from './finalize.ts';
 import type { KubeWriter } from './kube.ts';
 import { Pass, Stop } from './pass.ts';
+import { ensureDeliverable } from './precreate.ts';
 import { syncBuckets } from './storage.ts';
 import { carryOutMigration, syncVariables } from './update.ts';
 import type { AddonResource, CommonSpec, EventSink, StepContext } from './types.ts';
@@ -243,6 +244,8 @@ export class AddonReconciler {
       });
       throw new Stop({ requeueAfterMs: decision.requeueAfterMs });
     }
+    // Spend nothing that cannot be delivered: a Secret that could never be written refuses the create.
+    await ensureDeliverable(this.c, pass, data as CommonSpec, this.now());
     // Record the intent with a resourceVersion precondition: a crash after this point is detectable, and a second
     // operator instance working from the same (stale) version gets a conflict instead of creating too.
     pass.res = await kube.patch(this.ref(pass), [
