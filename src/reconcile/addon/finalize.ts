@@ -7,6 +7,7 @@ import type { ReconcileResult } from '../../kube/controller.ts';
 import { hasFinalizer } from '../../kube/objects.ts';
 import { ANNOTATIONS, addonName, secretName } from '../names.ts';
 import { isOurSecret } from '../secret.ts';
+import { lastBoundName } from './last-bound.ts';
 import { adoptionRival } from './adoption.ts';
 import { decideDeletion } from './decide.ts';
 import type { ExternalClient } from './external.ts';
@@ -99,4 +100,7 @@ async function deleteOwnSecret(c: StepContext, pass: Pass): Promise<void> {
   const name = pass.status.binding?.name ?? secretName(pass.name, pass.spec?.secret?.name);
   const live = await c.kube.secret(pass.namespace, name, { cached: false });
   if (live && isOurSecret(live, pass.uid)) await c.kube.deleteSecret(pass.namespace, name);
+  // The last-bound copy (last-bound.ts) holds the same credentials: it goes with the Secret.
+  const copy = await c.kube.secret(pass.namespace, lastBoundName(pass.name), { cached: false });
+  if (copy && isOurSecret(copy, pass.uid)) await c.kube.deleteSecret(pass.namespace, lastBoundName(pass.name));
 }

@@ -127,6 +127,8 @@ export class AddonReconciler {
     // 2. Finalizer first: no side effect on Clever before we are sure to be called on deletion. Paused?
     await this.ensureFinalizer(pass);
     this.stopIfPaused(pass);
+    // A deleted or edited Secret goes back first, from its last bound content: no Clever call is needed for it.
+    await keepLastBoundSecret(this.c, pass, 'before asking Clever Cloud');
     const data = this.parseSpec(pass);
     const spec = data as CommonSpec;
     // 3. Credentials and owner.
@@ -411,7 +413,7 @@ export class AddonReconciler {
     pass.condition('Synced', { status: 'False', reason: plan.reason, message: plan.message });
     if (plan.event) pass.warnOnce(plan.event, plan.reason, plan.message);
     if (plan.failed) pass.phase('Failed');
-    if (plan.keepSecret) await keepLastBoundSecret(this.c, pass, plan.keepSecret);
+    if (plan.keepSecret) await keepLastBoundSecret(this.c, pass, { while: plan.keepSecret });
     const logger = pass.ctx.logger;
     logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'reconcile did not complete');
     try {
