@@ -91,14 +91,16 @@ async function restartConsumers(c: StepContext, pass: Pass, spec: CommonSpec, ha
 
 /**
  * The copy that outlives this process (last-bound.ts): written after the Secret, so it never names content the
- * Secret did not hold. Best effort: without it the Secret is still right, only a restart would lose its last content.
+ * Secret did not hold. A failed write fails the pass (and is retried): guarantee 12 needs the copy. A name held by
+ * someone else's Secret (or the connection Secret itself) is left alone and logged: only a restart loses more then.
  */
 async function keepCopy(c: StepContext, pass: Pass, desired: SecretObject, hash: string): Promise<void> {
   const copy = renderLastBound(desired, hash, pass.name);
   const live = await c.kube.secret(pass.namespace, copy.metadata?.name ?? '', { cached: true });
-  const decision = decideCopy({ live, desired: copy, uid: pass.uid });
+  const secretName = desired.metadata?.name ?? '';
+  const decision = decideCopy({ live, desired: copy, uid: pass.uid, secretName });
   if (decision.action === 'write') await c.kube.applySecret(copy);
-  else if (live && !isOurSecret(live, pass.uid))
+  else if (secretName === copy.metadata?.name || (live && !isOurSecret(live, pass.uid)))
     pass.ctx.logger.warn({ secret: copy.metadata?.name }, 'cannot keep the last-bound copy: ' + decision.why);
 }
 

@@ -55,8 +55,13 @@ export function decideCopy(input: {
   live: SecretObject | undefined;
   desired: SecretObject;
   uid: string;
+  /** The connection Secret's name: spec.secret.name may be the very name of the copy. */
+  secretName: string;
 }): CopyDecision {
   const { live, desired } = input;
+  if (desired.metadata?.name === input.secretName) {
+    return { action: 'keep', why: 'the connection Secret itself has that name' };
+  }
   if (!live) return { action: 'write', why: 'no copy yet' };
   if (!isOurSecret(live, input.uid)) return { action: 'keep', why: 'that name is held by a Secret we do not own' };
   const same =

@@ -230,6 +230,14 @@ describe('AddonReconciler with fakes', () => {
     expect(events.at(-1)?.message).toContain('reverted to its last known content');
   });
 
+  it('a connection Secret named like the copy is written once, and no copy over it', async () => {
+    setup(resource({ spec: { secret: { name: 'cache-secrets-last' } } }));
+    await pass();
+    await pass();
+    expect(journal.filter((j) => j.startsWith('kube.applySecret'))).toEqual(['kube.applySecret cache-secrets-last']);
+    expect(kube.secrets.get('ns/cache-secrets-last')?.metadata?.annotations).toBeUndefined();
+  });
+
   it('a copy whose data does not match its hash is not used', async () => {
     await pass();
     restart();
