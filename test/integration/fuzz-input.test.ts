@@ -450,6 +450,15 @@ describe('bad input (seeded fuzzing)', () => {
     console.log(`fuzz seed ${SEED}: ${cases.length} bad resources`);
     console.table(byCategory);
 
+    // The resources whose Secret could never be written (issue 13, guarantee 6) each got a Warning event too.
+    const warned = new Set(
+      (await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({ namespace })).items
+        .filter((e) => e.type === 'Warning')
+        .map((e) => e.involvedObject.name),
+    );
+    const unwarned = accepted.filter((o) => o.case.category.startsWith('undeliverable') && !warned.has(o.name));
+    expect(unwarned.map((o) => `${o.case.category} ${o.name.slice(0, 40)}`)).toEqual([]);
+
     // Not one Clever write call was spent on any of it.
     expect(writeCalls(op.sim.requests())).toEqual([]);
     expect(op.sim.addons()).toEqual([]);
