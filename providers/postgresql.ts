@@ -26,6 +26,15 @@ export default databaseProvider({
   specDescription: 'A PostgreSQL database managed by Clever Cloud.',
   upstreamCodes: { 11: '11', 12: '12', 13: '13', 14: '14', 15: '15', 16: '16', 17: '17', 18: '18' },
   // libpq form with TLS required: Paperclip (postgres.js) and pg_dump both read it.
+  envKeys: [
+    'POSTGRESQL_ADDON_HOST',
+    'POSTGRESQL_ADDON_PORT',
+    'POSTGRESQL_ADDON_DB',
+    'POSTGRESQL_ADDON_USER',
+    'POSTGRESQL_ADDON_PASSWORD',
+    'POSTGRESQL_ADDON_URI',
+    'POSTGRESQL_ADDON_VERSION',
+  ],
   binding: (env) =>
     databaseBinding(env, 'POSTGRESQL_ADDON', 'postgresql', (url) => ({ DATABASE_URL: `${url}?sslmode=require` })),
   backup: {

@@ -120,6 +120,11 @@ export interface ProviderDefinition<Spec = unknown> {
   /** Create options other than the version (`encryption`, `kibana`, ...), as Clever expects them: strings. */
   options?(spec: Spec): Record<string, string>;
   readiness: Readiness;
+  /**
+   * The keys of the add-on's environment, when known: a spec.secret.template is checked against them (and the keys
+   * the binding derives from them) before the add-on is created. Without them only the template's syntax is.
+   */
+  envKeys?: readonly string[];
   /** Maps the add-on's environment (`GET .../env`) to the servicebinding.io and consumer keys. */
   binding(env: Record<string, string>): Binding;
   /** Extra status fields derived from the environment, e.g. Keycloak's `url` and `adminUrl`. */

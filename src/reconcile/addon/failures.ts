@@ -58,6 +58,19 @@ export class SecretConflictError extends Error {
   }
 }
 
+/**
+ * Before a create: a name this resource would write (its Secret, its backup CronJob) is held by an object it does not
+ * own, so no add-on is created. Re-checked at the drift interval: deleting that object is not an event we watch.
+ */
+export class NameTakenError extends Error {
+  readonly kind: 'Secret' | 'CronJob';
+  constructor(kind: NameTakenError['kind'], message: string) {
+    super(message);
+    this.name = 'NameTakenError';
+    this.kind = kind;
+  }
+}
+
 /** When to look again: after a fixed delay, at the (jittered) drift interval, with the queue's backoff, or rethrow. */
 export type Requeue = { afterMs: number } | 'drift' | 'backoff' | 'rethrow';
 
@@ -145,6 +158,13 @@ export const FAILURES: readonly FailureRow[] = [
     message: err.message,
     event: 'SecretConflict',
     requeue: 'drift',
+  })),
+  row(NameTakenError, (err, facts) => ({
+    reason: err.kind === 'Secret' ? 'SecretConflict' : 'CronJobConflict',
+    message: err.message,
+    event: err.kind === 'Secret' ? 'SecretConflict' : 'CronJobConflict',
+    requeue: 'drift',
+    failed: !facts.hasAddon,
   })),
   row(TemplateError, (err) => ({
     reason: 'TemplateError',

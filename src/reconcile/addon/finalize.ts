@@ -11,6 +11,7 @@ import { hasFinalizer } from '../../kube/objects.ts';
 import { ANNOTATIONS, addonName, secretName } from '../names.ts';
 import { isOurSecret } from '../secret.ts';
 import { CredentialsError } from '../sessions.ts';
+import { lastBoundName } from './last-bound.ts';
 import { adoptionRival } from './adoption.ts';
 import { decideAnnotation, decideDeletion, decidePolicy, type Found, type PolicyDecision } from './decide-deletion.ts';
 import type { ExternalClient } from './external.ts';
@@ -181,4 +182,7 @@ async function deleteOwnSecret(c: StepContext, pass: Pass): Promise<void> {
   const name = pass.status.binding?.name ?? secretName(pass.name, pass.spec?.secret?.name);
   const live = await c.kube.secret(pass.namespace, name, { cached: false });
   if (live && isOurSecret(live, pass.uid)) await c.kube.deleteSecret(pass.namespace, name);
+  // The last-bound copy (last-bound.ts) holds the same credentials: it goes with the Secret.
+  const copy = await c.kube.secret(pass.namespace, lastBoundName(pass.name), { cached: false });
+  if (copy && isOurSecret(copy, pass.uid)) await c.kube.deleteSecret(pass.namespace, lastBoundName(pass.name));
 }

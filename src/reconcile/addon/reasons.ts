@@ -42,6 +42,7 @@ export const CONDITION_REASONS = [
   'MigrationFailed',
   // Synced: Kubernetes side
   'SecretConflict',
+  'CronJobConflict',
   'BindingIncomplete',
   'RolloutTargetNotFound',
   // Synced: object storage
@@ -82,6 +83,7 @@ export const EVENT_REASONS = [
   'SecretUpdated',
   'SecretRestored',
   'SecretConflict',
+  'CronJobConflict',
   'VariablesUpdated',
   'RolloutTriggered',
   'RolloutTargetMissing',

@@ -35,6 +35,7 @@ import { enforcePolicy } from './policy.ts';
 import type { PolicyGate } from '../../policy/runtime.ts';
 import type { KubeWriter } from './kube.ts';
 import { Pass, Stop } from './pass.ts';
+import { ensureDeliverable } from './precreate.ts';
 import { syncBuckets } from './storage.ts';
 import { guardBound, recordTarget, resolveTarget, type Target } from './target.ts';
 import { carryOutMigration, syncVariables } from './update.ts';
@@ -125,6 +126,8 @@ export class AddonReconciler {
     // 2. Finalizer first: no side effect on Clever before we are sure to be called on deletion. Paused?
     await this.ensureFinalizer(pass);
     this.stopIfPaused(pass);
+    // A deleted or edited Secret goes back first, from its last bound content: no Clever call is needed for it.
+    await keepLastBoundSecret(this.c, pass, 'before asking Clever Cloud');
     const data = this.parseSpec(pass);
     const spec = data as CommonSpec;
     // 3. Credentials and owner; an existing add-on is never moved to another owner or region (no Clever call).
@@ -219,6 +222,8 @@ export class AddonReconciler {
       });
       throw new Stop({ requeueAfterMs: decision.requeueAfterMs });
     }
+    // Spend nothing that cannot be delivered: a Secret that could never be written refuses the create.
+    await ensureDeliverable(this.c, pass, data as CommonSpec, this.now());
     // Record the intent with a resourceVersion precondition: a crash after this point is detectable, and a second
     // operator instance working from the same (stale) version gets a conflict instead of creating too.
     pass.res = await kube.patch(this.ref(pass), [
@@ -386,7 +391,7 @@ export class AddonReconciler {
     pass.condition('Synced', { status: 'False', reason: plan.reason, message: plan.message });
     if (plan.event) pass.warnOnce(plan.event, plan.reason, plan.message);
     if (plan.failed) pass.phase('Failed');
-    if (plan.keepSecret) await keepLastBoundSecret(this.c, pass, plan.keepSecret);
+    if (plan.keepSecret) await keepLastBoundSecret(this.c, pass, { while: plan.keepSecret });
     const logger = pass.ctx.logger;
     logger.debug({ err: describeError(err) }, 'reconcile did not complete');
     try {

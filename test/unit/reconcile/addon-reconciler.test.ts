@@ -62,6 +62,22 @@ function setup(res: AddonResource): void {
   });
 }
 
+/** A new operator process on the same cluster and Clever: nothing in memory survives. */
+function restart(): void {
+  reconciler = new AddonReconciler({
+    definition: def,
+    kube,
+    clever,
+    resources: {
+      get: (key) => (key === KEY ? structuredClone(kube.resource) : undefined),
+      list: () => [kube.resource],
+    },
+    events: { emit: (_obj, type, reason, message) => events.push({ type, reason, message }) },
+    now: () => new Date(clock),
+    createGraceMs: 60_000,
+  });
+}
+
 const pass = () => reconciler.reconcile(KEY, ctx);
 const creates = () => journal.filter((j) => j === 'clever.create').length;
 const condition = (type: string) => kube.resource.status?.conditions?.find((c) => c.type === type);
@@ -170,9 +186,11 @@ describe('AddonReconciler with fakes', () => {
     const secret = kube.secrets.get('ns/cache-secrets');
     expect(secret?.metadata?.ownerReferences?.[0]).toMatchObject({ uid: UID, controller: true });
     expect(JSON.stringify(secret)).toContain(Buffer.from(ENV.REDIS_HOST).toString('base64'));
-    expect(journal.filter((j) => j.startsWith('kube.applySecret'))).toHaveLength(1);
+    // The Secret, and its last-bound copy (kept for a restart), each once.
+    expect(journal.filter((j) => j === 'kube.applySecret cache-secrets')).toHaveLength(1);
+    expect(journal.filter((j) => j === 'kube.applySecret cache-secrets-last')).toHaveLength(1);
     await pass();
-    expect(journal.filter((j) => j.startsWith('kube.applySecret'))).toHaveLength(1);
+    expect(journal.filter((j) => j.startsWith('kube.applySecret'))).toHaveLength(2);
   });
 
   it('while Clever is unreachable, a deleted Secret is put back from its last known content', async () => {
@@ -184,6 +202,78 @@ describe('AddonReconciler with fakes', () => {
     expect(kube.secrets.get('ns/cache-secrets')).toEqual(bound);
     expect(events.at(-1)).toMatchObject({ reason: 'SecretRestored' });
     expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'CleverApiUnavailable' });
+  });
+
+  it('after a restart (memory lost), a deleted or edited Secret is put back from the copy before any Clever call', async () => {
+    await pass();
+    const bound = kube.secrets.get('ns/cache-secrets');
+    expect(kube.secrets.get('ns/cache-secrets-last')?.data).toEqual(bound?.data);
+    restart();
+    kube.secrets.delete('ns/cache-secrets');
+    clever.down = new RetryableError('503', { method: 'GET', route: 'addon' });
+    journal.length = 0;
+    await expect(pass()).rejects.toThrow('503');
+    expect(kube.secrets.get('ns/cache-secrets')).toEqual(bound);
+    const restoredAt = journal.indexOf('kube.applySecret cache-secrets');
+    const firstClever = journal.findIndex((j) => j.startsWith('clever.'));
+    expect(restoredAt).toBeGreaterThan(-1);
+    expect(restoredAt).toBeLessThan(firstClever);
+    expect(events.at(-1)).toMatchObject({ reason: 'SecretRestored' });
+    expect(events.at(-1)?.message).toContain('restored to its last known content before asking Clever Cloud');
+
+    // Edited by someone else: reverted the same way, by another fresh process.
+    restart();
+    const edited = structuredClone(bound!);
+    edited.data = { ...edited.data, REDIS_PASSWORD: Buffer.from('hijacked').toString('base64') };
+    kube.secrets.set('ns/cache-secrets', edited);
+    await expect(pass()).rejects.toThrow('503');
+    expect(kube.secrets.get('ns/cache-secrets')).toEqual(bound);
+    expect(events.at(-1)?.message).toContain('reverted to its last known content');
+  });
+
+  it('a connection Secret named like the copy is written once, and no copy over it', async () => {
+    setup(resource({ spec: { secret: { name: 'cache-secrets-last' } } }));
+    await pass();
+    await pass();
+    expect(journal.filter((j) => j.startsWith('kube.applySecret'))).toEqual(['kube.applySecret cache-secrets-last']);
+    expect(kube.secrets.get('ns/cache-secrets-last')?.metadata?.annotations).toBeUndefined();
+  });
+
+  it('a copy whose data does not match its hash is not used', async () => {
+    await pass();
+    restart();
+    const copy = kube.secrets.get('ns/cache-secrets-last')!;
+    copy.data = { ...copy.data, REDIS_PASSWORD: Buffer.from('tampered').toString('base64') };
+    kube.secrets.delete('ns/cache-secrets');
+    clever.down = new RetryableError('503', { method: 'GET', route: 'addon' });
+    await expect(pass()).rejects.toThrow('503');
+    expect(kube.secrets.get('ns/cache-secrets')).toBeUndefined();
+  });
+
+  it.each([
+    ['a template naming a key Redis does not carry', { secret: { template: { X: '{{ POSTGRESQL_ADDON_HOST }}' } } }],
+    ['an invalid label key', { secret: { labels: { 'bad key': 'x' } } }],
+  ])('refuses to create when the Secret could never be written: %s', async (_what, spec) => {
+    setup(resource({ spec }));
+    await pass();
+    expect(creates()).toBe(0);
+    expect(journal.filter((j) => j.startsWith('clever.create') || j.startsWith('kube.patch add'))).toEqual([]);
+    expect(condition('Synced')).toMatchObject({ status: 'False' });
+    expect(condition('Synced')?.message).toMatch(/^spec\.secret\.(template\.X|labels\[bad key\])/);
+  });
+
+  it('refuses to create when a foreign Secret holds the name', async () => {
+    kube.secrets.set('ns/cache-secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'cache-secrets', namespace: 'ns' },
+      data: { mine: 'eA==' },
+    });
+    await pass();
+    expect(creates()).toBe(0);
+    expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'SecretConflict' });
+    expect(condition('Synced')?.message).toMatch(/^spec\.secret\.name: Secret cache-secrets exists/);
+    expect(events.at(-1)).toMatchObject({ type: 'Warning', reason: 'SecretConflict' });
   });
 
   it('paused: no Clever call at all', async () => {

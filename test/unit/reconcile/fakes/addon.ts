@@ -83,7 +83,9 @@ export class FakeKube implements KubeWriter {
     return Promise.resolve();
   }
 
-  get(_ref: ObjectRef): Promise<KubeObject | undefined> {
+  get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    // Only the resource itself lives here: any other kind (a CronJob looked up before a create) does not exist.
+    if (ref.kind !== this.resource.kind) return Promise.resolve(undefined);
     return Promise.resolve(structuredClone(this.resource));
   }
 
