@@ -24,6 +24,7 @@ export const CONDITION_REASONS = [
   'InvalidVersion',
   'InvalidOrganisation',
   'AdoptionConflict',
+  'RestoreRefused',
   'TemplateError',
   'ProviderUnavailable',
   // Synced: credentials

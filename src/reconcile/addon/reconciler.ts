@@ -135,8 +135,10 @@ export class AddonReconciler {
     // 5. Observe.
     const observed = await observe(this.c, pass, ext);
     // 6. Create when nothing exists.
+    const pending = Boolean(pass.annotation(ANNOTATIONS.createPending));
     const addon = await this.createIfMissing(pass, ext, observed, target, data);
     this.recordAddon(pass, addon);
+    recordOrigin(pass, addon, observed, pending);
     // 7. Update through a migration when plan or version differ.
     const migrating = await this.migrate(pass, ext, addon, target, data);
     // 8. Readiness, variables, buckets (before the Secret: a consumer that starts on the Secret finds them).
@@ -283,6 +285,7 @@ export class AddonReconciler {
     pass.status.addon = addon.id;
     pass.status.addonId = addon.id;
     pass.status.realId = addon.realId;
+    pass.status.origin = 'Created';
     await this.writeStatus(pass);
     await this.clearIntent(pass);
     pass.emit('Normal', 'Created', `created add-on ${addon.id} (${addon.plan.slug}, ${addon.region})`);
@@ -346,6 +349,8 @@ export class AddonReconciler {
         status: pass.status,
         generation: pass.generation,
         ready,
+        origin: pass.status.origin,
+        readyOnce: Boolean(pass.status.firstReadyTime) || getCondition(pass.status, 'Ready')?.status === 'True',
         now: this.now(),
         platformBackups: () => ext.platformBackups(addon.realId),
         platformIntervalMs: this.c.driftMs,
@@ -377,7 +382,9 @@ export class AddonReconciler {
     } else {
       pass.condition('Ready', { status: 'True', reason: 'Available', message: `${kind} add-on is available` });
       pass.phase(migrating ? 'Updating' : 'Ready');
+      pass.status.firstReadyTime ??= this.now().toISOString();
     }
+    if (backups?.restoreRefused) pass.softProblem ??= backups.restoreRefused;
     const version = target.version ? ` version ${target.version}` : '';
     pass.condition(
       'Synced',
@@ -446,6 +453,20 @@ export class AddonReconciler {
       if (!isNotFound(err)) throw err;
     }
   }
+}
+
+/**
+ * Step 6: how this resource came to hold `addon`, recorded once (status.origin): Created by this resource (also
+ * when a create of ours whose answer was lost is found by name), Adopted through the annotation, else Found.
+ */
+function recordOrigin(pass: Pass, addon: Addon, observed: Addon | undefined, pendingCreate: boolean): void {
+  const held = pass.original?.addonId === addon.id;
+  if (held && pass.status.origin) return;
+  if (!observed) pass.status.origin = 'Created';
+  else if (pass.annotation(ANNOTATIONS.addonId) === addon.id) pass.status.origin = 'Adopted';
+  // Held since before origins were recorded: unknown, and a restore treats it as not new.
+  else if (held) return;
+  else pass.status.origin = pendingCreate ? 'Created' : 'Found';
 }
 
 function escapePointer(key: string): string {
