@@ -9,7 +9,8 @@
 //   6. create only when nothing was observed: intent recorded first, result recorded at once
 //   7. update what changed and can change (plan/version through a migration)
 //   8. readiness from the provider's own status where one exists (readiness.ts), variables, buckets (storage.ts)
-//   9. bind: render the connection Secret and server-side apply it (bind.ts); backups and restore (../backup/)
+//   9. bind: render the connection Secret and server-side apply it (bind.ts); Ready waits for a pending restore
+//      (the backup controller, ../backup/controller.ts, runs backups and the restore and writes their status)
 //  10. status, then requeue for drift with jitter
 // What to do at each destructive or billable point is decided in decide.ts; failures are reported by failures.ts.
 import { OutcomeUnknownError, type Addon, type Plan } from '../../clever/index.ts';
@@ -17,10 +18,10 @@ import type { ReconcileContext, ReconcileResult } from '../../kube/controller.ts
 import { isConflict, isNotFound } from '../../kube/errors.ts';
 import type { ObjectRef } from '../../kube/objects.ts';
 import type { KubeObject } from '../../kube/types.ts';
-import { API_GROUP, type BackupTools, type ProviderDefinition } from '../../model/provider.ts';
+import { API_GROUP, type ProviderDefinition } from '../../model/provider.ts';
 import type { AddonStatus } from '../../model/status.ts';
 import { jitter } from '../../util/backoff.ts';
-import { BackupSpecError, type BackupStepResult, type ObjectStoreFactory } from '../backup/index.ts';
+import { BACKUP_CONDITION } from '../backup/controller.ts';
 import { s3BucketStore, type BucketStore } from '../buckets.ts';
 import { InvalidSpecError, resolvePlan, resolveRegion, resolveVersion } from '../catalogue.ts';
 import { getCondition, sameStatus } from '../conditions.ts';
@@ -33,6 +34,7 @@ import { AddonFailure, planFailure, POLL_MS, type Requeue } from './failures.ts'
 import { finalize } from './finalize.ts';
 import type { KubeWriter } from './kube.ts';
 import { Pass, Stop } from './pass.ts';
+import { restoreGate, withoutBackupFields, type RestoreGate } from './restore-gate.ts';
 import { syncBuckets } from './storage.ts';
 import { carryOutMigration, syncVariables } from './update.ts';
 import type { AddonResource, CommonSpec, EventSink, StepContext } from './types.ts';
@@ -50,12 +52,6 @@ export interface ReconcilerDeps {
   /** How long a pending create may stay unobserved before it is considered never made; default 60 s. */
   createGraceMs?: number;
   now?: () => Date;
-  /** Operator-wide image for backup and restore Jobs (default: DEFAULT_BACKUP_IMAGE). */
-  backupImage?: string;
-  /** S3 access for the retention sweep of spec.backup; without it expired dumps are kept. */
-  backupObjectStore?: ObjectStoreFactory;
-  /** Called for a resource that uses spec.backup or spec.restoreFrom: its namespace's Job watch is needed. */
-  watchBackupJobs?: (namespace: string) => void;
   /** Opens the S3 API of an object-storage add-on (default: the AWS SDK). */
   bucketStore?: (connection: S3Connection) => BucketStore;
 }
@@ -88,9 +84,6 @@ export class AddonReconciler {
       driftMs: deps.driftIntervalMs ?? 5 * 60_000,
       graceMs: deps.createGraceMs ?? 60_000,
       bucketStore: deps.bucketStore ?? s3BucketStore,
-      backupImage: deps.backupImage,
-      backupObjectStore: deps.backupObjectStore,
-      watchBackupJobs: deps.watchBackupJobs,
     };
   }
 
@@ -145,9 +138,9 @@ export class AddonReconciler {
     const ready = await ext.ready(addon);
     if (def.desiredEnv) await syncVariables(pass, ext, addon, def.desiredEnv(data));
     if (def.objectStorage && ready) await syncBuckets(this.c, pass, ext, addon, data);
-    // 9. Bind; then backups (CronJob, status, platform view) and the one-off restore before Ready.
-    const secret = await bind(this.c, pass, ext, addon, spec);
-    const backups = def.backup ? await this.backups(pass, ext, addon, def.backup, secret, ready, spec) : undefined;
+    // 9. Bind; then what the backup controller recorded about the one-off restore, which Ready waits for.
+    await bind(this.c, pass, ext, addon, spec);
+    const backups = def.backup ? restoreGate(pass, spec) : undefined;
     // 10. Status.
     return this.report(pass, { ready, migrating, backups, target });
   }
@@ -321,53 +314,10 @@ export class AddonReconciler {
     return carryOutMigration(pass, ext, addon, decision);
   }
 
-  /** Step 9b: spec.backup and spec.restoreFrom (src/reconcile/backup/); the bad-input cases become InvalidSpec. */
-  async backups(
-    pass: Pass,
-    ext: ExternalClient,
-    addon: Addon,
-    tools: BackupTools,
-    connectionSecret: string,
-    ready: boolean,
-    spec: CommonSpec,
-  ): Promise<BackupStepResult> {
-    if (spec.backup || spec.restoreFrom) this.c.watchBackupJobs?.(pass.namespace);
-    try {
-      return await this.c.kube.backups({
-        owner: {
-          apiVersion: this.c.apiVersion,
-          kind: this.c.def.kind,
-          name: pass.name,
-          namespace: pass.namespace,
-          uid: pass.uid,
-        },
-        tools,
-        defaultImage: this.c.backupImage,
-        connectionSecret,
-        backup: spec.backup,
-        restoreFrom: spec.restoreFrom,
-        status: pass.status,
-        generation: pass.generation,
-        ready,
-        origin: pass.status.origin,
-        readyOnce: Boolean(pass.status.firstReadyTime) || getCondition(pass.status, 'Ready')?.status === 'True',
-        now: this.now(),
-        platformBackups: () => ext.platformBackups(addon.realId),
-        platformIntervalMs: this.c.driftMs,
-        objectStore: this.c.backupObjectStore,
-        emit: (type, reason, message) => pass.emit(type, reason, message),
-        log: (message, fields) => pass.ctx.logger.debug(fields ?? {}, message),
-      });
-    } catch (err) {
-      if (err instanceof BackupSpecError) throw new InvalidSpecError('InvalidSpec', err.field, err.message);
-      throw err;
-    }
-  }
-
   /** Step 10: Ready, Synced and phase from what the pass learnt; the status written; when to look again. */
   async report(
     pass: Pass,
-    facts: { ready: boolean; migrating: boolean; backups: BackupStepResult | undefined; target: Target },
+    facts: { ready: boolean; migrating: boolean; backups: RestoreGate | undefined; target: Target },
   ): Promise<ReconcileResult> {
     const { ready, migrating, backups, target } = facts;
     const { kind } = this.c.def;
@@ -444,13 +394,32 @@ export class AddonReconciler {
     return pass.ref(this.c.apiVersion, this.c.def.kind);
   }
 
+  /**
+   * Writes the status fields this reconciler owns: never those of the backup controller (status.backup, restore,
+   * platformBackups, the BackupHealthy condition). The condition list is one value in a merge patch, so it is sent
+   * with the backup controller's condition as stored, under a resourceVersion precondition; on a conflict the
+   * stored condition is read again and the write retried.
+   */
   async writeStatus(pass: Pass): Promise<void> {
-    if (sameStatus(pass.original, pass.status)) return;
-    try {
-      await this.c.kube.patchStatus(this.ref(pass), statusPatch(pass.original, pass.status));
-    } catch (err) {
-      // The resource is gone (deleted while we worked): nothing left to report on.
-      if (!isNotFound(err)) throw err;
+    const before = withoutBackupFields(pass.original);
+    const after = withoutBackupFields(pass.status);
+    if (sameStatus(before, after)) return;
+    let base: AddonResource | undefined = pass.res;
+    for (let attempt = 1; ; attempt++) {
+      const patch = statusPatch(before, after);
+      const theirs = getCondition(base.status, BACKUP_CONDITION);
+      patch.conditions = [...(after.conditions ?? []), ...(theirs ? [theirs] : [])];
+      try {
+        const stored = await this.c.kube.patchStatus(this.ref(pass), patch, base.metadata?.resourceVersion);
+        if (stored) pass.res = stored;
+        return;
+      } catch (err) {
+        // The resource is gone (deleted while we worked): nothing left to report on.
+        if (isNotFound(err)) return;
+        if (!isConflict(err) || attempt >= 5) throw err;
+        base = await this.c.kube.get(this.ref(pass));
+        if (!base) return;
+      }
     }
   }
 }
