@@ -80,14 +80,16 @@ export class BackupController {
       credentialsRef?: { name: string };
       organisation?: string;
     };
+    const uses = Boolean(spec.backup || spec.restoreFrom);
+    const cachedView = ownedView(cached.status);
+    // Neither used nor left over: nothing to do, not even a read.
+    if (!uses && !cachedView.backup && !getCondition(cachedView, BACKUP_CONDITION)) return;
     const ref = this.ref(cached);
     // The freshest status: the restore record decides whether a Job may run, so no stale cache here.
     const live = await getObject<BackupResource>(this.deps.kube, ref);
     if (!live || live.metadata?.uid !== cached.metadata?.uid || live.metadata?.deletionTimestamp) return;
     const before = live.status ?? {};
     const owned = ownedView(before);
-    const uses = Boolean(spec.backup || spec.restoreFrom);
-    if (!uses && !owned.backup && !getCondition(owned, BACKUP_CONDITION)) return;
     if (uses) this.deps.watchBackupJobs?.(live.metadata!.namespace!);
     const connectionSecret = before.binding?.name;
     // Nothing to back up or restore into before the add-on exists and its Secret is bound.
