@@ -163,8 +163,10 @@ describe('off-platform backups and restore', () => {
       'BackupHealthy and Ready',
       20_000,
     );
+    type Managed = { manager?: string; operation?: string; subresource?: string; fieldsV1?: { 'f:status'?: object } };
+    const managed = (db.metadata?.managedFields ?? []) as Managed[];
     const owners = (type: string) =>
-      (db.metadata?.managedFields ?? [])
+      managed
         .filter(
           (f) => f.subresource === 'status' && JSON.stringify(f.fieldsV1 ?? {}).includes(`{\\"type\\":\\"${type}\\"}`),
         )
@@ -172,9 +174,7 @@ describe('off-platform backups and restore', () => {
     expect(owners('BackupHealthy')).toEqual(['clever-addon-operator-backup Apply']);
     expect(owners('Ready')).toEqual(['clever-addon-operator Update']);
     expect(owners('Synced')).toEqual(['clever-addon-operator Update']);
-    const backupFields = (db.metadata?.managedFields ?? []).filter((f) =>
-      Object.keys((f.fieldsV1 as { 'f:status'?: object } | undefined)?.['f:status'] ?? {}).includes('f:backup'),
-    );
+    const backupFields = managed.filter((f) => Object.keys(f.fieldsV1?.['f:status'] ?? {}).includes('f:backup'));
     expect(backupFields.map((f) => f.manager)).toEqual(['clever-addon-operator-backup']);
   });
 

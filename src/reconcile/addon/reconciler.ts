@@ -408,7 +408,7 @@ export class AddonReconciler {
     for (let attempt = 1; ; attempt++) {
       const patch = statusPatch(before, after);
       const theirs = getCondition(base.status, BACKUP_CONDITION);
-      patch.conditions = [...(after.conditions ?? []), ...(theirs ? [theirs] : [])];
+      if (after.conditions || theirs) patch.conditions = [...(after.conditions ?? []), ...(theirs ? [theirs] : [])];
       try {
         const stored = await this.c.kube.patchStatus(this.ref(pass), patch, base.metadata?.resourceVersion);
         if (stored) pass.res = stored;

@@ -84,6 +84,9 @@ export class BackupController {
     const cachedView = ownedView(cached.status);
     // Neither used nor left over: nothing to do, not even a read.
     if (!uses && !cachedView.backup && !getCondition(cachedView, BACKUP_CONDITION)) return;
+    // Nothing to back up or restore into before the add-on exists and its Secret is bound; recording either queues
+    // this resource again (see the manager).
+    if (uses && (!cached.status?.addonId || !cached.status.binding?.name)) return;
     const ref = this.ref(cached);
     // The freshest status: the restore record decides whether a Job may run, so no stale cache here.
     const live = await getObject<BackupResource>(this.deps.kube, ref);
@@ -92,7 +95,6 @@ export class BackupController {
     const owned = ownedView(before);
     if (uses) this.deps.watchBackupJobs?.(live.metadata!.namespace!);
     const connectionSecret = before.binding?.name;
-    // Nothing to back up or restore into before the add-on exists and its Secret is bound.
     if (uses && (!before.addonId || !connectionSecret)) return { requeueAfterMs: POLL_MS };
     const status: AddonStatus = structuredClone(owned);
     const input: BackupStepInput = {
