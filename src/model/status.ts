@@ -27,11 +27,13 @@ export interface BackupStatus {
   targetProblem?: string;
 }
 
-/** spec.restoreFrom: done once; Succeeded is final. */
+/** spec.restoreFrom: done once; Succeeded is final, and so are Refused and Skipped (no Job was made). */
 export interface RestoreStatus {
   source: string;
   jobName: string;
-  phase: 'Running' | 'Succeeded' | 'Failed';
+  phase: 'Running' | 'Succeeded' | 'Failed' | 'Lost' | 'Refused' | 'Skipped';
+  /** Why a restore was refused, skipped or lost. */
+  message?: string;
   startTime?: string;
   completionTime?: string;
 }
@@ -57,8 +59,17 @@ export interface TargetStatus {
   requested?: { plan?: string; region?: string; version?: string };
 }
 
+/**
+ * How a resource came to hold its add-on: Created (this resource created it), Adopted (the adoption annotation) or
+ * Found (by its deterministic name with no create of this resource pending). Only Created may be restored into.
+ */
+export type AddonOrigin = 'Created' | 'Adopted' | 'Found';
+
 export interface AddonStatus {
   observedGeneration?: number;
+  origin?: AddonOrigin;
+  /** When Ready was first True: a restore never runs after it. */
+  firstReadyTime?: string;
   phase?: Phase;
   addon?: string;
   addonId?: string;
@@ -137,6 +148,18 @@ export const statusSchema = {
   description: 'Observed state, written by the operator.',
   properties: {
     observedGeneration: { type: 'integer', format: 'int64', description: 'The spec generation last reconciled.' },
+    origin: {
+      type: 'string',
+      enum: ['Created', 'Adopted', 'Found'],
+      description:
+        'How this resource came to hold its add-on: Created by it, Adopted (annotation) or Found (by name). ' +
+        'spec.restoreFrom only runs into a Created add-on.',
+    },
+    firstReadyTime: {
+      type: 'string',
+      format: 'date-time',
+      description: 'When Ready was first True; spec.restoreFrom never runs after it.',
+    },
     phase: {
       type: 'string',
       description: 'Summary of the lifecycle: Pending, Provisioning, Ready, Updating, Deleting, Failed or Paused.',
@@ -223,9 +246,12 @@ export const statusSchema = {
         jobName: str('Name of the restore Job in this namespace.'),
         phase: {
           type: 'string',
-          enum: ['Running', 'Succeeded', 'Failed'],
-          description: 'Running, Succeeded or Failed.',
+          enum: ['Running', 'Succeeded', 'Failed', 'Lost', 'Refused', 'Skipped'],
+          description:
+            'Running, Succeeded or Failed; Lost (its Job vanished before it finished: not run again); Refused (the ' +
+            'add-on was not created by this resource) or Skipped (it had been Ready): no Job was made.',
         },
+        message: str('Why the restore was refused, skipped or lost.'),
         startTime: { type: 'string', format: 'date-time', description: 'When the restore Job started.' },
         completionTime: { type: 'string', format: 'date-time', description: 'When the restore Job finished.' },
       },

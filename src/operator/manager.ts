@@ -17,7 +17,9 @@ import { registerAddonGauge, registerPriceGauge, type CachedAddon } from './metr
 import { objectKey, type KubeObject } from '../kube/types.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import { API_GROUP, type ProviderDefinition } from '../model/provider.ts';
+import { API_GROUP, type BackupTools, type ProviderDefinition } from '../model/provider.ts';
+import { cleverConnector } from '../reconcile/addon/external.ts';
+import { BackupController, type BackupControllerDeps } from '../reconcile/backup/controller.ts';
 import { createAddonReconciler, EVENT_REASONS, type AddonResource } from '../reconcile/addon-reconciler.ts';
 import {
   BACKUP_LABELS,
@@ -77,6 +79,17 @@ interface KindRuntime {
   queue: WorkQueue;
 }
 
+/** The backup controller of one kind (kinds whose provider declares backup tools). */
+interface BackupRuntime {
+  queue: WorkQueue;
+  controller: BackupController;
+}
+
+/** Whether the part `pick` of status differs between two versions of a resource. */
+function changed(before: AddonResource, after: AddonResource, pick: (s: AddonResource['status']) => unknown): boolean {
+  return JSON.stringify(pick(before.status) ?? null) !== JSON.stringify(pick(after.status) ?? null);
+}
+
 /** Only changes that matter re-trigger a reconcile: not our own status writes. */
 function worthReconciling(before: KubeObject, after: KubeObject): boolean {
   const a = before.metadata ?? {};
@@ -99,7 +112,8 @@ export class Manager {
   private readonly secretInformers: Informer<SecretObject>[] = [];
   /** Backup and restore Jobs (our label only): their completion requeues the resource they belong to. */
   private readonly jobInformers: Informer<JobObject>[] = [];
-  private readonly jobInformersByNamespace = new Map<string, Informer<JobObject>>();
+  private readonly jobInformersByNamespace = new Map<string, Informer<JobObject>[]>();
+  private readonly backups = new Map<string, BackupRuntime>();
   private elector: LeaderElector | undefined;
   private workers: Promise<void>[] = [];
   private readonly abort = new AbortController();
@@ -156,13 +170,27 @@ export class Manager {
         },
         { ...options.informer, logger: this.logger },
       );
+      // The backup CronJobs too: a change to one (its last schedule, an edit) queues its resource's backup pass.
+      const cronJobs = Informer.forResource<JobObject>(
+        this.kube,
+        {
+          group: 'batch',
+          version: 'v1',
+          plural: 'cronjobs',
+          ...(namespace ? { namespace } : {}),
+          labelSelector: BACKUP_LABELS.of,
+        },
+        { ...options.informer, logger: this.logger },
+      );
       const requeueJobOwner = (job: JobObject) => this.requeueBackupOwner(job);
-      jobs
-        .onAdd(requeueJobOwner)
-        .onUpdate((_old, j) => requeueJobOwner(j))
-        .onDelete(requeueJobOwner);
-      this.jobInformers.push(jobs);
-      this.jobInformersByNamespace.set(namespace ?? '*', jobs);
+      for (const informer of [jobs, cronJobs]) {
+        informer
+          .onAdd(requeueJobOwner)
+          .onUpdate((_old, j) => requeueJobOwner(j))
+          .onDelete(requeueJobOwner);
+        this.jobInformers.push(informer);
+      }
+      this.jobInformersByNamespace.set(namespace ?? '*', [jobs, cronJobs]);
     }
     const secretCache = {
       get: (key: string) => {
@@ -209,7 +237,9 @@ export class Manager {
         informer
           .onAdd((obj) => this.firstPass(queue, obj, informer.keys().length))
           .onUpdate((before, after) => {
-            if (worthReconciling(before, after)) queue.add(objectKey(after));
+            // The backup controller's record of the restore decides Ready: its change is worth a pass too.
+            if (worthReconciling(before, after) || changed(before, after, (s) => s?.restore))
+              queue.add(objectKey(after));
           })
           .onDelete((obj) => queue.add(objectKey(obj)));
         if (options.registry) registerInformerMetrics(options.registry, informer);
@@ -234,13 +264,19 @@ export class Manager {
         events: { emit: (obj, type, reason, message) => void events.record(obj, type, reason, message) },
         ...(options.driftIntervalMs !== undefined ? { driftIntervalMs: options.driftIntervalMs } : {}),
         ...(options.createGraceMs !== undefined ? { createGraceMs: options.createGraceMs } : {}),
-        ...(options.backupImage ? { backupImage: options.backupImage } : {}),
-        backupObjectStore: options.backupObjectStore ?? s3ObjectStore,
-        watchBackupJobs: (namespace: string) => this.watchBackupJobs(namespace),
         policy: this.policy,
       });
       this.kinds.set(definition.kind, { definition, informers, queue });
       this.reconcilers.set(definition.kind, reconcile);
+      if (definition.backup)
+        this.addBackupController(
+          { ...definition, backup: definition.backup },
+          informers,
+          resources,
+          sessions,
+          (obj, type, reason, message) => void events.record(obj, type, reason, message),
+          bucket,
+        );
     }
     if (options.registry) registerAddonGauge(options.registry, () => this.cachedAddons());
     if (options.registry) registerPriceGauge(options.registry, () => this.cachedAddons());
@@ -291,7 +327,58 @@ export class Manager {
    */
   private watchBackupJobs(namespace: string): void {
     if (this.stopped) return;
-    (this.jobInformersByNamespace.get(namespace) ?? this.jobInformersByNamespace.get('*'))?.start();
+    for (const informer of this.jobInformersByNamespace.get(namespace) ?? this.jobInformersByNamespace.get('*') ?? [])
+      informer.start();
+  }
+
+  /** The backup controller of a kind: its own queue, fed by the kind's informers and by our Jobs and CronJobs. */
+  private addBackupController(
+    definition: ProviderDefinition & { backup: BackupTools },
+    informers: Informer<AddonResource>[],
+    resources: { get(key: string): AddonResource | undefined },
+    sessions: Sessions,
+    emit: BackupControllerDeps['emit'],
+    bucket: TokenBucket,
+  ): void {
+    const options = this.options;
+    const queue = new WorkQueue({
+      name: `${definition.kind.toLowerCase()}-backup`,
+      bucket,
+      ...(options.registry ? { registry: options.registry } : {}),
+    });
+    const clever = cleverConnector(sessions, definition);
+    const controller = new BackupController({
+      kube: this.kube,
+      definition,
+      resources,
+      emit,
+      platformBackups: async (res, spec) => {
+        const credentials = await clever.open(res.metadata!.namespace!, spec.credentialsRef);
+        const ext = await credentials.connect(spec.organisation ?? res.status?.organisation);
+        return ext.platformBackups(res.status!.realId!);
+      },
+      watchBackupJobs: (namespace) => this.watchBackupJobs(namespace),
+      backupImage: options.backupImage,
+      objectStore: options.backupObjectStore ?? s3ObjectStore,
+      ...(options.driftIntervalMs !== undefined ? { driftIntervalMs: options.driftIntervalMs } : {}),
+    });
+    for (const informer of informers) {
+      informer
+        .onAdd((obj) => {
+          if (obj) queue.add(objectKey(obj));
+        })
+        // What the add-on reconciler records (the add-on, its Secret, readiness) is what a backup pass waits for;
+        // this controller's own status writes are not.
+        .onUpdate((before, after) => {
+          if (
+            worthReconciling(before, after) ||
+            changed(before, after, (s) => [s?.addonId, s?.binding, s?.origin, s?.firstReadyTime]) ||
+            changed(before, after, (s) => s?.conditions?.find((c) => c.type === 'Ready')?.reason)
+          )
+            queue.add(objectKey(after));
+        });
+    }
+    this.backups.set(definition.kind, { queue, controller });
   }
 
   /** Jobs made by a backup CronJob are owned by the CronJob: the resource is named by our label and annotation. */
@@ -300,7 +387,7 @@ export class Manager {
     const kind = meta?.labels?.[BACKUP_LABELS.kind];
     const name = meta?.annotations?.[BACKUP_OWNER_ANNOTATION] ?? meta?.labels?.[BACKUP_LABELS.of];
     if (!kind || !name || !meta?.namespace) return;
-    this.kinds.get(kind)?.queue.add(`${meta.namespace}/${name}`);
+    this.backups.get(kind)?.queue.add(`${meta.namespace}/${name}`);
   }
 
   private requeueOwner(secret: SecretObject): void {
@@ -323,7 +410,7 @@ export class Manager {
   /** The start time of the oldest reconcile still running, across kinds (liveness: a stuck loop shows here). */
   oldestInFlightMs(now = Date.now()): number {
     let oldest = 0;
-    for (const k of this.kinds.values())
+    for (const k of [...this.kinds.values(), ...this.backups.values()])
       for (const t of k.queue.inFlightStartTimes()) oldest = Math.max(oldest, now - t);
     return oldest;
   }
@@ -389,6 +476,17 @@ export class Manager {
         }),
       );
     }
+    for (const [kind, runtime] of this.backups) {
+      for (const informer of this.kinds.get(kind)!.informers) for (const key of informer.keys()) runtime.queue.add(key);
+      this.workers.push(
+        runWorkers(runtime.queue, this.options.concurrency ?? 4, (key, ctx) => runtime.controller.reconcile(key, ctx), {
+          name: `${kind.toLowerCase()}-backup`,
+          ...(this.options.registry ? { registry: this.options.registry } : {}),
+          logger: this.logger,
+          signal: this.abort.signal,
+        }),
+      );
+    }
   }
 
   /** Graceful stop: no new work, in-flight reconciles finish (up to `deadlineMs`), then the lease is released. */
@@ -396,8 +494,9 @@ export class Manager {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.policyTimer);
-    for (const runtime of this.kinds.values()) runtime.queue.shutdown();
-    const drained = Promise.all([...this.kinds.values()].map((k) => k.queue.drain()));
+    const queues = [...this.kinds.values(), ...this.backups.values()].map((k) => k.queue);
+    for (const queue of queues) queue.shutdown();
+    const drained = Promise.all(queues.map((q) => q.drain()));
     const timer = setTimeout(() => this.abort.abort(), deadlineMs);
     await drained;
     await Promise.all(this.workers);

@@ -103,10 +103,11 @@ or per watched namespace by a Role.
   verbs: [get, patch]
 {{- end }}
 {{- if .Values.rbac.backups }}
-# spec.backup / spec.restoreFrom: a CronJob per resource and one-off restore Jobs, whose completion is watched.
+# spec.backup / spec.restoreFrom: a CronJob per resource and one-off restore Jobs; the backup controller watches
+# both (label-selected) so that a change to one queues its resource.
 - apiGroups: [batch]
   resources: [cronjobs]
-  verbs: [get, create, patch, delete]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [batch]
   resources: [jobs]
   verbs: [get, list, watch, create, patch, delete]

@@ -27,6 +27,7 @@ export const CONDITION_REASONS = [
   'OwnerChanged',
   'RegionChanged',
   'AdoptionAnnotationIgnored',
+  'RestoreRefused',
   'TemplateError',
   'ProviderUnavailable',
   // Synced: an AddonPolicy refuses the resource (src/policy/)

@@ -9,7 +9,8 @@
 //   6. create only when nothing was observed: intent recorded first, result recorded at once
 //   7. update what changed and can change (plan/version through a migration)
 //   8. readiness from the provider's own status where one exists (readiness.ts), variables, buckets (storage.ts)
-//   9. bind: render the connection Secret and server-side apply it (bind.ts); backups and restore (../backup/)
+//   9. bind: render the connection Secret and server-side apply it (bind.ts); Ready waits for a pending restore
+//      (the backup controller, ../backup/controller.ts, runs backups and the restore and writes their status)
 //  10. status, then requeue for drift with jitter
 // What to do at each destructive or billable point is decided in decide.ts; failures are reported by failures.ts.
 import { OutcomeUnknownError, type Addon } from '../../clever/index.ts';
@@ -17,10 +18,10 @@ import type { ReconcileContext, ReconcileResult } from '../../kube/controller.ts
 import { describeError, isConflict, isNotFound } from '../../kube/errors.ts';
 import type { ObjectRef } from '../../kube/objects.ts';
 import type { KubeObject } from '../../kube/types.ts';
-import { API_GROUP, type BackupTools, type ProviderDefinition } from '../../model/provider.ts';
+import { API_GROUP, type ProviderDefinition } from '../../model/provider.ts';
 import type { AddonStatus } from '../../model/status.ts';
 import { jitter } from '../../util/backoff.ts';
-import { BackupSpecError, type BackupStepResult, type ObjectStoreFactory } from '../backup/index.ts';
+import { BACKUP_CONDITION } from '../backup/controller.ts';
 import { s3BucketStore, type BucketStore } from '../buckets.ts';
 import { InvalidSpecError } from '../catalogue.ts';
 import { getCondition, sameStatus } from '../conditions.ts';
@@ -36,6 +37,7 @@ import type { PolicyGate } from '../../policy/runtime.ts';
 import type { KubeWriter } from './kube.ts';
 import { Pass, Stop } from './pass.ts';
 import { ensureDeliverable } from './precreate.ts';
+import { restoreGate, withoutBackupFields, type RestoreGate } from './restore-gate.ts';
 import { syncBuckets } from './storage.ts';
 import { guardBound, recordTarget, resolveTarget, type Target } from './target.ts';
 import { carryOutMigration, syncVariables } from './update.ts';
@@ -54,12 +56,6 @@ export interface ReconcilerDeps {
   /** How long a pending create may stay unobserved before it is considered never made; default 60 s. */
   createGraceMs?: number;
   now?: () => Date;
-  /** Operator-wide image for backup and restore Jobs (default: DEFAULT_BACKUP_IMAGE). */
-  backupImage?: string;
-  /** S3 access for the retention sweep of spec.backup; without it expired dumps are kept. */
-  backupObjectStore?: ObjectStoreFactory;
-  /** Called for a resource that uses spec.backup or spec.restoreFrom: its namespace's Job watch is needed. */
-  watchBackupJobs?: (namespace: string) => void;
   /** Opens the S3 API of an object-storage add-on (default: the AWS SDK). */
   bucketStore?: (connection: S3Connection) => BucketStore;
   /** Tenancy policies (src/policy/); none: everything is allowed. */
@@ -87,9 +83,6 @@ export class AddonReconciler {
       driftMs: deps.driftIntervalMs ?? 5 * 60_000,
       graceMs: deps.createGraceMs ?? 60_000,
       bucketStore: deps.bucketStore ?? s3BucketStore,
-      backupImage: deps.backupImage,
-      backupObjectStore: deps.backupObjectStore,
-      watchBackupJobs: deps.watchBackupJobs,
       policy: deps.policy,
     };
   }
@@ -140,17 +133,19 @@ export class AddonReconciler {
     // 5. Observe.
     const observed = await observe(this.c, pass, ext);
     // 6. Create when nothing exists.
+    const pending = Boolean(pass.annotation(ANNOTATIONS.createPending));
     const addon = await this.createIfMissing(pass, ext, observed, target, data);
     this.recordAddon(pass, addon);
+    recordOrigin(pass, addon, observed, pending);
     // 7. Update through a migration when plan or version differ.
     const migrating = await this.migrate(pass, ext, addon, target, data);
     // 8. Readiness, variables, buckets (before the Secret: a consumer that starts on the Secret finds them).
     const ready = await ext.ready(addon);
     if (def.desiredEnv) await syncVariables(pass, ext, addon, def.desiredEnv(data));
     if (def.objectStorage && ready) await syncBuckets(this.c, pass, ext, addon, data);
-    // 9. Bind; then backups (CronJob, status, platform view) and the one-off restore before Ready.
-    const secret = await bind(this.c, pass, ext, addon, spec);
-    const backups = def.backup ? await this.backups(pass, ext, addon, def.backup, secret, ready, spec) : undefined;
+    // 9. Bind; then what the backup controller recorded about the one-off restore, which Ready waits for.
+    await bind(this.c, pass, ext, addon, spec);
+    const backups = def.backup ? restoreGate(pass, spec) : undefined;
     // 10. Status.
     return this.report(pass, { ready, migrating, backups, target });
   }
@@ -264,6 +259,7 @@ export class AddonReconciler {
     pass.status.addon = addon.id;
     pass.status.addonId = addon.id;
     pass.status.realId = addon.realId;
+    pass.status.origin = 'Created';
     await this.writeStatus(pass);
     await this.clearIntent(pass);
     pass.emit('Normal', 'Created', `created add-on ${addon.id} (${addon.plan.slug}, ${addon.region})`);
@@ -300,51 +296,10 @@ export class AddonReconciler {
     return carryOutMigration(pass, ext, addon, decision);
   }
 
-  /** Step 9b: spec.backup and spec.restoreFrom (src/reconcile/backup/); the bad-input cases become InvalidSpec. */
-  async backups(
-    pass: Pass,
-    ext: ExternalClient,
-    addon: Addon,
-    tools: BackupTools,
-    connectionSecret: string,
-    ready: boolean,
-    spec: CommonSpec,
-  ): Promise<BackupStepResult> {
-    if (spec.backup || spec.restoreFrom) this.c.watchBackupJobs?.(pass.namespace);
-    try {
-      return await this.c.kube.backups({
-        owner: {
-          apiVersion: this.c.apiVersion,
-          kind: this.c.def.kind,
-          name: pass.name,
-          namespace: pass.namespace,
-          uid: pass.uid,
-        },
-        tools,
-        defaultImage: this.c.backupImage,
-        connectionSecret,
-        backup: spec.backup,
-        restoreFrom: spec.restoreFrom,
-        status: pass.status,
-        generation: pass.generation,
-        ready,
-        now: this.now(),
-        platformBackups: () => ext.platformBackups(addon.realId),
-        platformIntervalMs: this.c.driftMs,
-        objectStore: this.c.backupObjectStore,
-        emit: (type, reason, message) => pass.emit(type, reason, message),
-        log: (message, fields) => pass.ctx.logger.debug(fields ?? {}, message),
-      });
-    } catch (err) {
-      if (err instanceof BackupSpecError) throw new InvalidSpecError('InvalidSpec', err.field, err.message);
-      throw err;
-    }
-  }
-
   /** Step 10: Ready, Synced and phase from what the pass learnt; the status written; when to look again. */
   async report(
     pass: Pass,
-    facts: { ready: boolean; migrating: boolean; backups: BackupStepResult | undefined; target: Target },
+    facts: { ready: boolean; migrating: boolean; backups: RestoreGate | undefined; target: Target },
   ): Promise<ReconcileResult> {
     const { ready, migrating, backups, target } = facts;
     const { kind } = this.c.def;
@@ -359,7 +314,9 @@ export class AddonReconciler {
     } else {
       pass.condition('Ready', { status: 'True', reason: 'Available', message: `${kind} add-on is available` });
       pass.phase(migrating ? 'Updating' : 'Ready');
+      pass.status.firstReadyTime ??= this.now().toISOString();
     }
+    if (backups?.restoreRefused) pass.softProblem ??= backups.restoreRefused;
     const version = target.version ? ` version ${target.version}` : '';
     pass.condition(
       'Synced',
@@ -420,15 +377,48 @@ export class AddonReconciler {
     return pass.ref(this.c.apiVersion, this.c.def.kind);
   }
 
+  /**
+   * Writes the status fields this reconciler owns: never those of the backup controller (status.backup, restore,
+   * platformBackups, the BackupHealthy condition). The condition list is one value in a merge patch, so it is sent
+   * with the backup controller's condition as stored, under a resourceVersion precondition; on a conflict the
+   * stored condition is read again and the write retried.
+   */
   async writeStatus(pass: Pass): Promise<void> {
-    if (sameStatus(pass.original, pass.status)) return;
-    try {
-      await this.c.kube.patchStatus(this.ref(pass), statusPatch(pass.original, pass.status));
-    } catch (err) {
-      // The resource is gone (deleted while we worked): nothing left to report on.
-      if (!isNotFound(err)) throw err;
+    const before = withoutBackupFields(pass.original);
+    const after = withoutBackupFields(pass.status);
+    if (sameStatus(before, after)) return;
+    let base: AddonResource | undefined = pass.res;
+    for (let attempt = 1; ; attempt++) {
+      const patch = statusPatch(before, after);
+      const theirs = getCondition(base.status, BACKUP_CONDITION);
+      if (after.conditions || theirs) patch.conditions = [...(after.conditions ?? []), ...(theirs ? [theirs] : [])];
+      try {
+        const stored = await this.c.kube.patchStatus(this.ref(pass), patch, base.metadata?.resourceVersion);
+        if (stored) pass.res = stored;
+        return;
+      } catch (err) {
+        // The resource is gone (deleted while we worked): nothing left to report on.
+        if (isNotFound(err)) return;
+        if (!isConflict(err) || attempt >= 5) throw err;
+        base = await this.c.kube.get(this.ref(pass));
+        if (!base) return;
+      }
     }
   }
+}
+
+/**
+ * Step 6: how this resource came to hold `addon`, recorded once (status.origin): Created by this resource (also
+ * when a create of ours whose answer was lost is found by name), Adopted through the annotation, else Found.
+ */
+function recordOrigin(pass: Pass, addon: Addon, observed: Addon | undefined, pendingCreate: boolean): void {
+  const held = pass.original?.addonId === addon.id;
+  if (held && pass.status.origin) return;
+  if (!observed) pass.status.origin = 'Created';
+  else if (pass.annotation(ANNOTATIONS.addonId) === addon.id) pass.status.origin = 'Adopted';
+  // Held since before origins were recorded: unknown, and a restore treats it as not new.
+  else if (held) return;
+  else pass.status.origin = pendingCreate ? 'Created' : 'Found';
 }
 
 function escapePointer(key: string): string {

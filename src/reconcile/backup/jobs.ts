@@ -135,8 +135,14 @@ export function buildBackupCronJob(
   };
 }
 
-export function buildRestoreJob(input: JobInput & { source: { key: string } | { latestPrefix: string } }): JobObject {
-  const sourceId = 'key' in input.source ? `key:${input.source.key}` : `latest:${input.source.latestPrefix}`;
+export type RestoreSource = { key: string } | { latestPrefix: string };
+
+/** The name of the Job restoring `source` into `owner`: known before anything is resolved. */
+export function restoreJobNameFor(owner: BackupOwner, source: RestoreSource): string {
+  return restoreJobName(owner.name, 'key' in source ? `key:${source.key}` : `latest:${source.latestPrefix}`);
+}
+
+export function buildRestoreJob(input: JobInput & { source: RestoreSource }): JobObject {
   const env =
     'key' in input.source
       ? [{ name: 'RESTORE_KEY', value: input.source.key }]
@@ -145,7 +151,7 @@ export function buildRestoreJob(input: JobInput & { source: { key: string } | { 
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: restoreJobName(input.owner.name, sourceId),
+      name: restoreJobNameFor(input.owner, input.source),
       namespace: input.owner.namespace,
       labels: backupLabels(input.owner, 'restore'),
       annotations: { [BACKUP_OWNER_ANNOTATION]: input.owner.name },

@@ -1,7 +1,7 @@
 // What the backup reconcile step takes and returns, and the helpers its parts share.
 import type { KubeConfigOrClient } from '../../kube/objects.ts';
 import type { BackupTools } from '../../model/provider.ts';
-import type { AddonStatus } from '../../model/status.ts';
+import type { AddonOrigin, AddonStatus } from '../../model/status.ts';
 import { setCondition, type ConditionInput } from '../conditions.ts';
 import { DEFAULT_BACKUP_IMAGE } from './names.ts';
 import type { BackupOwner, BackupSpec, ObjectStoreFactory, PlatformBackup, RestoreFromSpec } from './types.ts';
@@ -14,6 +14,8 @@ export const BACKUP_EVENT_REASONS = [
   'RestoreStarted',
   'RestoreSucceeded',
   'RestoreFailed',
+  'RestoreRefused',
+  'RestoreSkipped',
 ] as const;
 export type BackupEventReason = (typeof BACKUP_EVENT_REASONS)[number];
 
@@ -40,6 +42,10 @@ export interface BackupStepInput {
   generation: number | undefined;
   /** The add-on is usable: a restore waits for it. */
   ready: boolean;
+  /** How the resource came to hold its add-on (status.origin): a restore runs only into one it Created. */
+  origin?: AddonOrigin | undefined;
+  /** The add-on was reported Ready before: a restore never runs over it. */
+  readyOnce?: boolean | undefined;
   now: Date;
   /** The add-on's Clever-side backups; called at most every `platformIntervalMs`. */
   platformBackups?: () => Promise<PlatformBackup[]>;
@@ -55,6 +61,8 @@ export interface BackupStepResult {
   restoring?: ConditionInput;
   /** The restore failed: Ready and Synced False, no retry until the Job is deleted or restoreFrom changes. */
   restoreFailed?: ConditionInput;
+  /** spec.restoreFrom cannot run into this add-on (adopted, found): Synced False with this reason; no Job. */
+  restoreRefused?: ConditionInput;
   requeueAfterMs?: number;
 }
 

@@ -110,10 +110,6 @@ export class FakeKube implements KubeWriter {
     return Promise.resolve({ bumped: [], missing: [] });
   }
 
-  backups() {
-    return Promise.resolve({});
-  }
-
   deleteBackups() {
     return Promise.resolve();
   }
