@@ -40,6 +40,11 @@ export const SETTINGS = {
   'operator.backup-image':
     'Image of the backup and restore Jobs (spec.backup, spec.restoreFrom) when a resource names none; default: ' +
     'the image built from docker/backup-tools.',
+  'operator.workload-rollouts':
+    'true to restart the workloads listed in spec.secret.rolloutRestart (needs get + patch on Deployments, ' +
+    'StatefulSets, DaemonSets); default false.',
+  'operator.leader-election-namespace':
+    "Namespace of the leader-election Lease; default in a cluster: the pod's namespace. Required outside a cluster.",
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -53,6 +53,8 @@ export interface ManagerOptions {
   createGraceMs?: number;
   /** Image of backup and restore Jobs (spec.backup), unless a resource names its own. */
   backupImage?: string;
+  /** Act on spec.secret.rolloutRestart (default false; needs get + patch on the workloads). */
+  workloadRollouts?: boolean;
   /** S3 access for backup retention; default: the AWS SDK S3 client. */
   backupObjectStore?: ObjectStoreFactory;
   leaderElection?: LeaderElectionSettings;
@@ -216,6 +218,7 @@ export class Manager {
         ...(options.driftIntervalMs !== undefined ? { driftIntervalMs: options.driftIntervalMs } : {}),
         ...(options.createGraceMs !== undefined ? { createGraceMs: options.createGraceMs } : {}),
         ...(options.backupImage ? { backupImage: options.backupImage } : {}),
+        workloadRollouts: options.workloadRollouts ?? false,
         backupObjectStore: options.backupObjectStore ?? s3ObjectStore,
         watchBackupJobs: (namespace: string) => this.watchBackupJobs(namespace),
       });

@@ -39,6 +39,7 @@ export const CONDITION_REASONS = [
   'SecretConflict',
   'BindingIncomplete',
   'RolloutTargetNotFound',
+  'RolloutsDisabled',
   // Synced: object storage
   'BucketNotEmpty',
   'BucketUnavailable',
@@ -74,6 +75,7 @@ export const EVENT_REASONS = [
   'VariablesUpdated',
   'RolloutTriggered',
   'RolloutTargetMissing',
+  'RolloutsDisabled',
   'TemplateError',
   'AddonDeletedExternally',
   'InvalidSpec',

@@ -52,6 +52,11 @@ export interface ReconcilerDeps {
   now?: () => Date;
   /** Operator-wide image for backup and restore Jobs (default: DEFAULT_BACKUP_IMAGE). */
   backupImage?: string;
+  /**
+   * Act on spec.secret.rolloutRestart (default false: restarting workloads needs patch on Deployments, StatefulSets,
+   * DaemonSets, which the default install does not grant). Off, a resource listing workloads gets Synced False.
+   */
+  workloadRollouts?: boolean;
   /** S3 access for the retention sweep of spec.backup; without it expired dumps are kept. */
   backupObjectStore?: ObjectStoreFactory;
   /** Called for a resource that uses spec.backup or spec.restoreFrom: its namespace's Job watch is needed. */
@@ -89,6 +94,7 @@ export class AddonReconciler {
       graceMs: deps.createGraceMs ?? 60_000,
       bucketStore: deps.bucketStore ?? s3BucketStore,
       backupImage: deps.backupImage,
+      workloadRollouts: deps.workloadRollouts ?? false,
       backupObjectStore: deps.backupObjectStore,
       watchBackupJobs: deps.watchBackupJobs,
     };

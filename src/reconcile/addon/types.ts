@@ -71,6 +71,8 @@ export interface StepContext {
   /** Opens the S3 API of an object-storage add-on. */
   readonly bucketStore: (connection: S3Connection) => BucketStore;
   readonly backupImage: string | undefined;
+  /** Whether spec.secret.rolloutRestart is acted on (an install-time choice: it needs patch on workloads). */
+  readonly workloadRollouts: boolean;
   readonly backupObjectStore: ObjectStoreFactory | undefined;
   readonly watchBackupJobs: ((namespace: string) => void) | undefined;
 }
