@@ -43,6 +43,11 @@ export const SETTINGS = {
     'the image built from docker/backup-tools.',
   'operator.policy-mode':
     'open (default): namespaces no AddonPolicy selects work as before; strict: nothing is allowed there.',
+  'operator.workload-rollouts':
+    'true to restart the workloads listed in spec.secret.rolloutRestart (needs get + patch on Deployments, ' +
+    'StatefulSets, DaemonSets); default false.',
+  'operator.leader-election-namespace':
+    "Namespace of the leader-election Lease; default in a cluster: the pod's namespace. Required outside a cluster.",
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -57,6 +57,8 @@ export interface ManagerOptions {
   createGraceMs?: number;
   /** Image of backup and restore Jobs (spec.backup), unless a resource names its own. */
   backupImage?: string;
+  /** Act on spec.secret.rolloutRestart (default false; needs get + patch on the workloads). */
+  workloadRollouts?: boolean;
   /** S3 access for backup retention; default: the AWS SDK S3 client. */
   backupObjectStore?: ObjectStoreFactory;
   leaderElection?: LeaderElectionSettings;
@@ -265,6 +267,7 @@ export class Manager {
         ...(options.driftIntervalMs !== undefined ? { driftIntervalMs: options.driftIntervalMs } : {}),
         ...(options.createGraceMs !== undefined ? { createGraceMs: options.createGraceMs } : {}),
         policy: this.policy,
+        workloadRollouts: options.workloadRollouts ?? false,
       });
       this.kinds.set(definition.kind, { definition, informers, queue });
       this.reconcilers.set(definition.kind, reconcile);

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   DEV_OAUTH_SECRET,
   DEV_OAUTH_TOKEN,
@@ -21,10 +21,15 @@ import { POSTGRESQL, namespaceApi } from '../support/resources.ts';
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
+async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeout?: number,
+): Promise<{ code: number; out: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['src/cli.ts', ...args], {
       cwd: root,
+      ...(timeout ? { timeout } : {}),
       env: { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), 'home-')), ...env },
     });
     return { code: 0, out: stdout + stderr };
@@ -141,5 +146,28 @@ describe('clever-addon-operator run: the Clever rate limit', () => {
       await stopProcess(p.child, 'SIGTERM');
       await sim.stop();
     }
+  });
+});
+
+describe('clever-addon-operator run: the Lease namespace outside a cluster', () => {
+  it('with a kubeconfig and leader election on but no Lease namespace: exits 1 at start, naming the flag', async () => {
+    // A remote run that guessed "default" would hold a Lease of its own beside the in-cluster install's, and both
+    // would reconcile. The timeout only bounds a regression (a run that starts instead): its code is then not 1.
+    const { code, out } = await cli(
+      [
+        'run',
+        '--kubeconfig',
+        inject('kubeconfigPath'),
+        '--metrics-address',
+        '127.0.0.1:0',
+        '--health-address',
+        '127.0.0.1:0',
+      ],
+      { POD_NAMESPACE: 'not-a-lease-namespace' },
+      20_000,
+    );
+    expect(code).toBe(1);
+    expect(out).toContain('--leader-election-namespace');
+    expect(out).not.toContain('starting clever-addon-operator');
   });
 });

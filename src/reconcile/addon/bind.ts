@@ -77,6 +77,16 @@ export async function bind(
 async function restartConsumers(c: StepContext, pass: Pass, spec: CommonSpec, hash: string): Promise<void> {
   const targets = spec.secret?.rolloutRestart ?? [];
   if (targets.length === 0) return;
+  if (!c.workloadRollouts) {
+    // Not a silent no-op: the install left rollouts off (no RBAC on workloads), and the user must learn it here.
+    const message =
+      `spec.secret.rolloutRestart lists ${targets.map((t) => `${t.kind}/${t.name}`).join(', ')} but workload ` +
+      'rollouts are disabled in this installation (chart rbac.workloadRollouts=false, operator --workload-rollouts ' +
+      'false): the Secret is up to date, its consumers are not restarted';
+    pass.softProblem = { reason: 'RolloutsDisabled', message };
+    pass.warnOnce('RolloutsDisabled', 'RolloutsDisabled', message);
+    return;
+  }
   const annotation = secretHashAnnotation(c.def.kind, pass.name);
   const { bumped, missing } = await c.kube.rolloutRestart(pass.namespace, targets, annotation, hash);
   if (bumped.length > 0) {

@@ -46,6 +46,7 @@ export const CONDITION_REASONS = [
   'CronJobConflict',
   'BindingIncomplete',
   'RolloutTargetNotFound',
+  'RolloutsDisabled',
   // Synced: object storage
   'BucketNotEmpty',
   'BucketUnavailable',
@@ -88,6 +89,7 @@ export const EVENT_REASONS = [
   'VariablesUpdated',
   'RolloutTriggered',
   'RolloutTargetMissing',
+  'RolloutsDisabled',
   'TemplateError',
   'AddonDeletedExternally',
   'InvalidSpec',

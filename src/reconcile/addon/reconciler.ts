@@ -56,6 +56,11 @@ export interface ReconcilerDeps {
   /** How long a pending create may stay unobserved before it is considered never made; default 60 s. */
   createGraceMs?: number;
   now?: () => Date;
+  /**
+   * Act on spec.secret.rolloutRestart (default false: restarting workloads needs patch on Deployments, StatefulSets,
+   * DaemonSets, which the default install does not grant). Off, a resource listing workloads gets Synced False.
+   */
+  workloadRollouts?: boolean;
   /** Opens the S3 API of an object-storage add-on (default: the AWS SDK). */
   bucketStore?: (connection: S3Connection) => BucketStore;
   /** Tenancy policies (src/policy/); none: everything is allowed. */
@@ -84,6 +89,7 @@ export class AddonReconciler {
       graceMs: deps.createGraceMs ?? 60_000,
       bucketStore: deps.bucketStore ?? s3BucketStore,
       policy: deps.policy,
+      workloadRollouts: deps.workloadRollouts ?? false,
     };
   }
 

@@ -73,4 +73,6 @@ export interface StepContext {
   readonly bucketStore: (connection: S3Connection) => BucketStore;
   /** Tenancy policies (src/policy/); none: everything is allowed, as before policies existed. */
   readonly policy: PolicyGate | undefined;
+  /** Whether spec.secret.rolloutRestart is acted on (an install-time choice: it needs patch on workloads). */
+  readonly workloadRollouts: boolean;
 }

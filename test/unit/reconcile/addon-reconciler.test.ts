@@ -41,7 +41,7 @@ let events: { type: string; reason: string; message: string }[];
 let clock: number;
 let reconciler: AddonReconciler;
 
-function setup(res: AddonResource): void {
+function setup(res: AddonResource, options: { workloadRollouts?: boolean } = {}): void {
   journal = [];
   kube = new FakeKube(res, journal);
   clever = new FakeClever(journal);
@@ -59,6 +59,7 @@ function setup(res: AddonResource): void {
     events: { emit: (_obj, type, reason, message) => events.push({ type, reason, message }) },
     now: () => new Date(clock),
     createGraceMs: 60_000,
+    ...options,
   });
 }
 
@@ -202,6 +203,32 @@ describe('AddonReconciler with fakes', () => {
     expect(kube.secrets.get('ns/cache-secrets')).toEqual(bound);
     expect(events.at(-1)).toMatchObject({ reason: 'SecretRestored' });
     expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'CleverApiUnavailable' });
+  });
+
+  describe('spec.secret.rolloutRestart', () => {
+    const rollout = () => resource({ spec: { secret: { rolloutRestart: [{ kind: 'Deployment', name: 'web' }] } } });
+
+    it('off at install (the default): Secret bound, no workload touched, Synced False RolloutsDisabled, one Warning', async () => {
+      setup(rollout());
+      await pass();
+      expect(kube.secrets.get('ns/cache-secrets')?.data).toBeDefined();
+      expect(journal.filter((j) => j.startsWith('kube.rolloutRestart'))).toEqual([]);
+      expect(condition('Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+      expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'RolloutsDisabled' });
+      expect(condition('Synced')?.message).toContain('Deployment/web');
+      expect(condition('Synced')?.message).toContain('rbac.workloadRollouts');
+      await pass();
+      expect(events.filter((e) => e.reason === 'RolloutsDisabled')).toEqual([
+        expect.objectContaining({ type: 'Warning' }),
+      ]);
+    });
+
+    it('on: the listed workload is restarted and Synced is True', async () => {
+      setup(rollout(), { workloadRollouts: true });
+      await pass();
+      expect(journal).toContain('kube.rolloutRestart Deployment/web');
+      expect(condition('Synced')).toMatchObject({ status: 'True', reason: 'ReconcileSuccess' });
+    });
   });
 
   it('after a restart (memory lost), a deleted or edited Secret is put back from the copy before any Clever call', async () => {

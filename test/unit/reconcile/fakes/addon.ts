@@ -106,7 +106,8 @@ export class FakeKube implements KubeWriter {
     return Promise.resolve();
   }
 
-  rolloutRestart() {
+  rolloutRestart(_namespace: string, targets: readonly { kind: string; name: string }[]) {
+    this.journal.push(`kube.rolloutRestart ${targets.map((t) => `${t.kind}/${t.name}`).join(',')}`);
     return Promise.resolve({ bumped: [], missing: [] });
   }
 
