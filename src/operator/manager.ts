@@ -2,10 +2,6 @@
 // one label-selected Secret informer per watched namespace (never every Secret of the cluster) that requeues the
 // owner of a connection Secret someone edited or deleted; optional Lease leader election. Informers run on every
 // replica (warm standby caches); only the leader runs workers.
-import type * as k8s from '@kubernetes/client-node';
-import type { Registry } from 'prom-client';
-import type { CleverClientOptions } from '../clever/index.ts';
-import type { ResolvedCredentials } from '../config/credentials.ts';
 import { KubeClient } from '../kube/client.ts';
 import { runWorkers } from '../kube/controller.ts';
 import { EventRecorder } from '../kube/events.ts';
@@ -21,59 +17,15 @@ import { API_GROUP, type BackupTools, type ProviderDefinition } from '../model/p
 import { cleverConnector } from '../reconcile/addon/external.ts';
 import { BackupController, type BackupControllerDeps } from '../reconcile/backup/controller.ts';
 import { createAddonReconciler, EVENT_REASONS, type AddonResource } from '../reconcile/addon-reconciler.ts';
-import {
-  BACKUP_LABELS,
-  BACKUP_OWNER_ANNOTATION,
-  s3ObjectStore,
-  type JobObject,
-  type ObjectStoreFactory,
-} from '../reconcile/backup/index.ts';
+import { BACKUP_LABELS, BACKUP_OWNER_ANNOTATION, s3ObjectStore, type JobObject } from '../reconcile/backup/index.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../reconcile/names.ts';
 import type { SecretObject } from '../reconcile/secret.ts';
 import { Sessions } from '../reconcile/sessions.ts';
 import { TokenBucket } from '../util/token-bucket.ts';
 import { PolicyRuntime } from '../policy/runtime.ts';
-import type { PolicyMode } from '../policy/types.ts';
+import type { ManagerOptions } from './options.ts';
 
-export interface LeaderElectionSettings {
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
-}
-
-export interface ManagerOptions {
-  kubeConfig: k8s.KubeConfig;
-  providers: ProviderDefinition[];
-  global: ResolvedCredentials | undefined;
-  clientOptions?: Omit<CleverClientOptions, 'credentials'>;
-  /** Namespaces to watch; empty or undefined: all. */
-  namespaces?: string[];
-  /** Reconciles at once per kind (default 4). */
-  concurrency?: number;
-  driftIntervalMs?: number;
-  createGraceMs?: number;
-  /** Image of backup and restore Jobs (spec.backup), unless a resource names its own. */
-  backupImage?: string;
-  /** Act on spec.secret.rolloutRestart (default false; needs get + patch on the workloads). */
-  workloadRollouts?: boolean;
-  /** S3 access for backup retention; default: the AWS SDK S3 client. */
-  backupObjectStore?: ObjectStoreFactory;
-  leaderElection?: LeaderElectionSettings;
-  /** Informer tuning, e.g. short watchdogs in tests. */
-  informer?: { watchTimeoutSeconds?: number; watchdogMs?: number; resyncMs?: number };
-  registry?: Registry;
-  logger?: Logger;
-  /** Called when leadership is lost: the process must exit (another replica now reconciles). */
-  onLostLeadership?: () => void;
-  instance?: string;
-  /** open (default): namespaces no AddonPolicy selects work as before; strict: nothing is allowed there. */
-  policyMode?: PolicyMode;
-  /** How often AddonPolicy statuses (committed spend) are refreshed; default 30 s. */
-  policyStatusIntervalMs?: number;
-}
+export type { LeaderElectionSettings, ManagerOptions } from './options.ts';
 
 interface KindRuntime {
   definition: ProviderDefinition;
