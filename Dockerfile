@@ -9,6 +9,8 @@
 #   docker run --rm clever-addon-operator --help
 
 # --- build: compile TypeScript (dev dependencies needed) ------------------------------------------------------------
+# tsconfig.build.json leaves out the simulator, the playground and the local control plane: the image runs `run`,
+# `config` and `crds`; the development commands say they are not installed.
 FROM node:22-bookworm AS build
 WORKDIR /src
 COPY package.json package-lock.json ./

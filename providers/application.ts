@@ -1,6 +1,70 @@
-// Shared by the application add-ons (Keycloak, Metabase, Matomo, Otoroshi): a URL, sometimes admin credentials.
-import type { Binding } from '../src/model/provider.ts';
+// Shared by the application add-ons (Keycloak, Metabase, Matomo, Otoroshi): the spec (instance, and options among
+// version, access domain and routes domain), readiness from their instances, a URL in the binding and in status,
+// sometimes admin credentials. Each kind adds its names and which variables hold its URLs and credentials.
+import type { z } from 'zod';
 import { need } from '../src/model/env.ts';
+import {
+  defineProvider,
+  type Binding,
+  type InstanceSpec,
+  type ProviderDefinition,
+  type ProviderInput,
+} from '../src/model/provider.ts';
+import {
+  accessDomainField,
+  addonSpec,
+  applicationOptions,
+  applicationVersionField,
+  instanceField,
+  optionsObject,
+  routesDomainField,
+} from '../src/model/spec.ts';
+
+/** The part of an application kind's spec the shared functions read. */
+export interface ApplicationSpec extends InstanceSpec {
+  options: { version?: string | undefined; accessDomain?: string | undefined; routesDomain?: string | undefined };
+}
+
+export interface ApplicationKind extends Omit<
+  ProviderInput<ApplicationSpec>,
+  'spec' | 'readiness' | 'requestedVersion' | 'options' | 'binding' | 'statusFields' | 'printerColumns'
+> {
+  /** The description of `.spec`. */
+  specDescription: string;
+  /** The spec has options.version (the application's version among those Clever offers). */
+  versioned: boolean;
+  /** The spec has options.routesDomain. */
+  routesDomain?: boolean;
+  /** servicebinding.io `type` of the Secret. */
+  bindingType: string;
+  /** The variable holding the application's URL, and the one holding its admin URL if any. */
+  urlVar: string;
+  adminUrlVar?: string;
+  /** The variables holding the initial admin credentials, if the add-on has any. */
+  credentials?: { username: string; password: string };
+}
+
+export function applicationProvider(kind: ApplicationKind): ProviderDefinition<ApplicationSpec> {
+  const { specDescription, versioned, routesDomain, bindingType, urlVar, adminUrlVar, credentials, ...rest } = kind;
+  const fields = {
+    ...(versioned ? { version: applicationVersionField } : {}),
+    accessDomain: accessDomainField,
+    ...(routesDomain ? { routesDomain: routesDomainField } : {}),
+  };
+  // Which optional fields a kind has varies, which zod cannot infer: their type is stated instead.
+  const options = optionsObject(fields) as z.ZodType<ApplicationSpec['options']>;
+  const spec: z.ZodType<ApplicationSpec> = addonSpec({ instance: instanceField('par'), options }, specDescription);
+  return defineProvider<ApplicationSpec>({
+    ...rest,
+    spec,
+    ...(versioned ? { requestedVersion: (s: ApplicationSpec) => s.options.version } : {}),
+    options: (s) => applicationOptions(s.options),
+    readiness: { kind: 'instancesUp' },
+    binding: (env) => applicationBinding(bindingType, env, urlVar, credentials),
+    statusFields: (env) => urlStatus(env, urlVar, adminUrlVar),
+    printerColumns: [{ name: 'URL', type: 'string', jsonPath: '.status.url' }],
+  });
+}
 
 export function applicationBinding(
   type: string,

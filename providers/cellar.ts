@@ -15,15 +15,10 @@ export default defineProvider<z.output<typeof spec>>({
   kind: 'Cellar',
   plural: 'cellars',
   singular: 'cellar',
-  shortNames: [],
-  crdVersion: 'v1',
   finalizer: 'api.clever-cloud.com/cellar',
   providerId: 'cellar-addon',
   description: 'Cellar S3-compatible object storage on Clever Cloud, with its keys in a Secret.',
   spec,
-  defaultRegion: 'par',
-  plan: (s) => s.instance.plan,
-  region: (s) => s.instance.region,
   readiness: { kind: 'exists' },
   binding(env) {
     const host = need(env, 'CELLAR_ADDON_HOST');

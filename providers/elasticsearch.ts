@@ -1,45 +1,27 @@
 import { z } from 'zod';
 import { need } from '../src/model/env.ts';
-import { defineProvider } from '../src/model/provider.ts';
-import { addonSpec, databaseOptions, encryptionField, instanceField, versionField } from '../src/model/spec.ts';
+import { databaseProvider } from './database.ts';
 
-const spec = addonSpec(
-  {
-    instance: instanceField('par'),
-    options: z
-      .object({
-        version: versionField,
-        encryption: encryptionField,
-        kibana: z.boolean().optional().meta({ description: 'Deploy Kibana next to the cluster. Default: false.' }),
-        apm: z.boolean().optional().meta({ description: 'Deploy an APM server next to the cluster. Default: false.' }),
-      })
-      .prefault({})
-      .meta({ description: 'Service options applied when the add-on is created (version changes migrate it).' }),
-  },
-  'An Elasticsearch cluster managed by Clever Cloud.',
-);
-
-export default defineProvider<z.output<typeof spec>>({
+export default databaseProvider({
   kind: 'ElasticSearch',
   plural: 'elasticsearches',
   singular: 'elasticsearch',
   shortNames: ['es'],
-  crdVersion: 'v1',
   finalizer: 'api.clever-cloud.com/elasticsearch',
   providerId: 'es-addon',
   description: 'An Elasticsearch cluster on Clever Cloud (optionally with Kibana and APM), credentials in a Secret.',
-  spec,
-  defaultRegion: 'par',
-  versions: { upstreamCodes: { 7: '7', 8: '8', 9: '9' } },
-  plan: (s) => s.instance.plan,
-  region: (s) => s.instance.region,
-  requestedVersion: (s) => s.options.version,
-  options: (s) => ({
-    ...databaseOptions(s.options),
-    ...(s.options.kibana !== undefined ? { kibana: String(s.options.kibana) } : {}),
-    ...(s.options.apm !== undefined ? { apm: String(s.options.apm) } : {}),
-  }),
-  readiness: { kind: 'databaseStatus' },
+  specDescription: 'An Elasticsearch cluster managed by Clever Cloud.',
+  upstreamCodes: { 7: '7', 8: '8', 9: '9' },
+  extraOptions: {
+    shape: {
+      kibana: z.boolean().optional().meta({ description: 'Deploy Kibana next to the cluster. Default: false.' }),
+      apm: z.boolean().optional().meta({ description: 'Deploy an APM server next to the cluster. Default: false.' }),
+    },
+    create: (options) => ({
+      ...(typeof options.kibana === 'boolean' ? { kibana: String(options.kibana) } : {}),
+      ...(typeof options.apm === 'boolean' ? { apm: String(options.apm) } : {}),
+    }),
+  },
   binding(env) {
     const host = need(env, 'ES_ADDON_HOST');
     const username = need(env, 'ES_ADDON_USER');
@@ -52,5 +34,4 @@ export default defineProvider<z.output<typeof spec>>({
   },
   statusFields: (env): Record<string, string> =>
     env.ES_ADDON_KIBANA_HOST ? { url: `https://${env.ES_ADDON_KIBANA_HOST}` } : {},
-  printerColumns: [{ name: 'Version', type: 'string', jsonPath: '.status.version', priority: 1 }],
 });

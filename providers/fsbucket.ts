@@ -14,14 +14,10 @@ export default defineProvider<z.output<typeof spec>>({
   plural: 'fsbuckets',
   singular: 'fsbucket',
   shortNames: ['fsb'],
-  crdVersion: 'v1',
   finalizer: 'api.clever-cloud.com/fs-bucket',
   providerId: 'fs-bucket',
   description: 'A Clever Cloud FS Bucket, with its FTP credentials in a Secret.',
   spec,
-  defaultRegion: 'par',
-  plan: (s) => s.instance.plan,
-  region: (s) => s.instance.region,
   readiness: { kind: 'exists' },
   binding(env) {
     const host = need(env, 'BUCKET_HOST');

@@ -12,15 +12,11 @@ export default defineProvider<z.output<typeof spec>>({
   kind: 'KV',
   plural: 'kvs',
   singular: 'kv',
-  shortNames: [],
   crdVersion: 'v1alpha1',
   finalizer: 'api.clever-cloud.com/materia-kv',
   providerId: 'kv',
   description: 'A Materia KV database on Clever Cloud (Redis protocol), with its token in a Secret.',
   spec,
-  defaultRegion: 'par',
-  plan: (s) => s.instance.plan,
-  region: (s) => s.instance.region,
   readiness: { kind: 'materiaKvStatus' },
   binding(env) {
     const host = need(env, 'KV_HOST');

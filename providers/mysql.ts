@@ -1,38 +1,26 @@
-import type { z } from 'zod';
-import { databaseConnection } from '../src/model/env.ts';
-import { defineProvider } from '../src/model/provider.ts';
-import { backupSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
+import { databaseBinding, databaseProvider } from './database.ts';
 
-const spec = backupSpec(
-  { instance: instanceField('par'), options: databaseOptionsField() },
-  'A MySQL database managed by Clever Cloud.',
-);
-
-export default defineProvider<z.output<typeof spec>>({
+export default databaseProvider({
   kind: 'MySql',
   plural: 'mysqls',
   singular: 'mysql',
   shortNames: ['my'],
-  crdVersion: 'v1',
   finalizer: 'api.clever-cloud.com/mysql',
   providerId: 'mysql-addon',
   description: 'A MySQL database on Clever Cloud, with its connection details in a Secret.',
-  spec,
-  defaultRegion: 'par',
-  versions: { upstreamCodes: { 57: '5.7', 80: '8.0', 84: '8.4' } },
-  plan: (s) => s.instance.plan,
-  region: (s) => s.instance.region,
-  requestedVersion: (s) => s.options.version,
-  options: (s) => databaseOptions(s.options),
-  readiness: { kind: 'databaseStatus' },
-  binding(env) {
-    const { host, port, username, password, database, url } = databaseConnection(env, 'MYSQL_ADDON', 'mysql');
-    return {
-      serviceBinding: { type: 'mysql', host, port, username, password, database, uri: url },
-      // The form Prisma, Sequelize, TypeORM and mysql2 accept; TLS is negotiated by the client's own settings.
-      consumer: { DATABASE_URL: url },
-    };
-  },
+  specDescription: 'A MySQL database managed by Clever Cloud.',
+  upstreamCodes: { 57: '5.7', 80: '8.0', 84: '8.4' },
+  // The form Prisma, Sequelize, TypeORM and mysql2 accept; TLS is negotiated by the client's own settings.
+  envKeys: [
+    'MYSQL_ADDON_HOST',
+    'MYSQL_ADDON_PORT',
+    'MYSQL_ADDON_DB',
+    'MYSQL_ADDON_USER',
+    'MYSQL_ADDON_PASSWORD',
+    'MYSQL_ADDON_URI',
+    'MYSQL_ADDON_VERSION',
+  ],
+  binding: (env) => databaseBinding(env, 'MYSQL_ADDON', 'mysql', (url) => ({ DATABASE_URL: url })),
   backup: {
     // MariaDB and MySQL client options only (the tools image ships mariadb-client); the password via MYSQL_PWD,
     // never on the command line.
@@ -49,5 +37,4 @@ export default defineProvider<z.output<typeof spec>>({
     ],
     extension: 'sql.gz',
   },
-  printerColumns: [{ name: 'Version', type: 'string', jsonPath: '.status.version', priority: 1 }],
 });

@@ -1,49 +1,17 @@
-import type { z } from 'zod';
-import { defineProvider } from '../src/model/provider.ts';
-import {
-  accessDomainField,
-  addonSpec,
-  applicationOptions,
-  applicationVersionField,
-  instanceField,
-  optionsObject,
-  routesDomainField,
-} from '../src/model/spec.ts';
-import { applicationBinding, urlStatus } from './application.ts';
+import { applicationProvider } from './application.ts';
 
-const spec = addonSpec(
-  {
-    instance: instanceField('par'),
-    options: optionsObject({
-      version: applicationVersionField,
-      accessDomain: accessDomainField,
-      routesDomain: routesDomainField,
-    }),
-  },
-  'An Otoroshi API gateway managed by Clever Cloud.',
-);
-
-export default defineProvider<z.output<typeof spec>>({
+export default applicationProvider({
   kind: 'Otoroshi',
   plural: 'otoroshis',
   singular: 'otoroshi',
-  shortNames: [],
-  crdVersion: 'v1',
   finalizer: 'api.clever-cloud.com/otoroshi',
   providerId: 'otoroshi',
   description: 'An Otoroshi API gateway on Clever Cloud; its URLs in status, API credentials in a Secret.',
-  spec,
-  defaultRegion: 'par',
-  plan: (s) => s.instance.plan,
-  region: (s) => s.instance.region,
-  requestedVersion: (s) => s.options.version,
-  options: (s) => applicationOptions(s.options),
-  readiness: { kind: 'instancesUp' },
-  binding: (env) =>
-    applicationBinding('otoroshi', env, 'CC_OTOROSHI_URL', {
-      username: 'CC_OTOROSHI_INITIAL_ADMIN_LOGIN',
-      password: 'CC_OTOROSHI_INITIAL_ADMIN_PASSWORD',
-    }),
-  statusFields: (env) => urlStatus(env, 'CC_OTOROSHI_URL', 'CC_OTOROSHI_API_URL'),
-  printerColumns: [{ name: 'URL', type: 'string', jsonPath: '.status.url' }],
+  specDescription: 'An Otoroshi API gateway managed by Clever Cloud.',
+  versioned: true,
+  routesDomain: true,
+  bindingType: 'otoroshi',
+  urlVar: 'CC_OTOROSHI_URL',
+  adminUrlVar: 'CC_OTOROSHI_API_URL',
+  credentials: { username: 'CC_OTOROSHI_INITIAL_ADMIN_LOGIN', password: 'CC_OTOROSHI_INITIAL_ADMIN_PASSWORD' },
 });

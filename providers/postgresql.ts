@@ -1,7 +1,4 @@
-import type { z } from 'zod';
-import { databaseConnection } from '../src/model/env.ts';
-import { defineProvider } from '../src/model/provider.ts';
-import { backupSpec, databaseOptions, databaseOptionsField, instanceField } from '../src/model/spec.ts';
+import { databaseBinding, databaseProvider } from './database.ts';
 
 /**
  * A PostgreSQL client tool of the add-on's own major version when the image has it (Alpine's postgresqlNN-client in
@@ -18,36 +15,28 @@ function pgTool(tool: string): string {
   );
 }
 
-const spec = backupSpec(
-  { instance: instanceField('par'), options: databaseOptionsField() },
-  'A PostgreSQL database managed by Clever Cloud.',
-);
-
-export default defineProvider<z.output<typeof spec>>({
+export default databaseProvider({
   kind: 'PostgreSql',
   plural: 'postgresqls',
   singular: 'postgresql',
   shortNames: ['pg'],
-  crdVersion: 'v1',
   finalizer: 'api.clever-cloud.com/postgresql',
   providerId: 'postgresql-addon',
   description: 'A PostgreSQL database on Clever Cloud, with its connection details in a Secret.',
-  spec,
-  defaultRegion: 'par',
-  versions: { upstreamCodes: { 11: '11', 12: '12', 13: '13', 14: '14', 15: '15', 16: '16', 17: '17', 18: '18' } },
-  plan: (s) => s.instance.plan,
-  region: (s) => s.instance.region,
-  requestedVersion: (s) => s.options.version,
-  options: (s) => databaseOptions(s.options),
-  readiness: { kind: 'databaseStatus' },
-  binding(env) {
-    const { host, port, username, password, database, url } = databaseConnection(env, 'POSTGRESQL_ADDON', 'postgresql');
-    return {
-      serviceBinding: { type: 'postgresql', host, port, username, password, database, uri: url },
-      // libpq form with TLS required: Paperclip (postgres.js) and pg_dump both read it.
-      consumer: { DATABASE_URL: `${url}?sslmode=require` },
-    };
-  },
+  specDescription: 'A PostgreSQL database managed by Clever Cloud.',
+  upstreamCodes: { 11: '11', 12: '12', 13: '13', 14: '14', 15: '15', 16: '16', 17: '17', 18: '18' },
+  // libpq form with TLS required: Paperclip (postgres.js) and pg_dump both read it.
+  envKeys: [
+    'POSTGRESQL_ADDON_HOST',
+    'POSTGRESQL_ADDON_PORT',
+    'POSTGRESQL_ADDON_DB',
+    'POSTGRESQL_ADDON_USER',
+    'POSTGRESQL_ADDON_PASSWORD',
+    'POSTGRESQL_ADDON_URI',
+    'POSTGRESQL_ADDON_VERSION',
+  ],
+  binding: (env) =>
+    databaseBinding(env, 'POSTGRESQL_ADDON', 'postgresql', (url) => ({ DATABASE_URL: `${url}?sslmode=require` })),
   backup: {
     // Custom format: compressed, and pg_restore can --clean what it restores. One transaction: all or nothing.
     dump: [
@@ -59,5 +48,4 @@ export default defineProvider<z.output<typeof spec>>({
     ],
     extension: 'dump',
   },
-  printerColumns: [{ name: 'Version', type: 'string', jsonPath: '.status.version', priority: 1 }],
 });

@@ -18,9 +18,6 @@ export default defineProvider<z.output<typeof spec>>({
   providerId: 'addon-pulsar',
   description: 'A Pulsar tenant/namespace on Clever Cloud (Materia MQ), with its token in a Secret.',
   spec,
-  defaultRegion: 'par',
-  plan: (s) => s.instance.plan,
-  region: (s) => s.instance.region,
   readiness: { kind: 'pulsarStatus' },
   binding(env) {
     const uri = need(env, 'ADDON_PULSAR_BINARY_URL');

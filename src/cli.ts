@@ -1,7 +1,34 @@
 #!/usr/bin/env node
 // clever-addon-operator: one binary, several commands. Each command lives in its own module and is loaded only when
 // used, so `simulator` starts without loading the Kubernetes client and `--help` starts instantly.
-const commands: Record<string, { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }> = {
+import { redactText } from './redact.ts';
+
+interface CommandModule {
+  main(argv: string[]): Promise<number>;
+}
+
+/** Thrown when a development command's module is not installed (the production image leaves it out). */
+class MissingDevCommand extends Error {}
+
+/**
+ * A development command: the simulator, the playground and the local control plane are left out of the production
+ * build (tsconfig.build.json excludes them). The specifier is computed, not a literal, so that the compiler does not
+ * pull the module back into the build by following the import; `.ts` from the sources, `.js` from dist/.
+ */
+async function loadDev(path: string): Promise<CommandModule> {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const url = new URL(`${path}${ext}`, import.meta.url);
+  try {
+    return (await import(url.href)) as CommandModule;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { url?: string };
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && (e.url === url.href || e.message.includes(url.pathname)))
+      throw new MissingDevCommand();
+    throw err;
+  }
+}
+
+const commands: Record<string, { summary: string; dev?: boolean; load: () => Promise<CommandModule> }> = {
   run: {
     summary: 'run the operator (in a cluster, or remotely with --kubeconfig)',
     load: () => import('./commands/run.ts'),
@@ -16,11 +43,13 @@ const commands: Record<string, { summary: string; load: () => Promise<{ main(arg
   },
   simulator: {
     summary: 'run a local Clever Cloud API simulator (for development, tests and the playground)',
-    load: () => import('./simulator/cli.ts'),
+    dev: true,
+    load: () => loadDev('./simulator/cli'),
   },
   playground: {
     summary: 'local control plane + simulator + operator + examples, in one command (Ctrl-C stops everything)',
-    load: () => import('./commands/playground.ts'),
+    dev: true,
+    load: () => loadDev('./commands/playground'),
   },
 };
 
@@ -47,7 +76,18 @@ async function main(argv: string[]): Promise<number> {
     console.error(`unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  const mod = await command.load();
+  let mod: CommandModule;
+  try {
+    mod = await command.load();
+  } catch (err) {
+    if (!(err instanceof MissingDevCommand)) throw err;
+    console.error(
+      `"${name}" is a development command and is not part of this installation: the production image ships only ` +
+        'run, config and crds (the simulator, the playground and the local control plane are left out). Run it ' +
+        `from a clone of the repository: npm run operator -- ${name}`,
+    );
+    return 2;
+  }
   return mod.main(rest);
 }
 
@@ -56,7 +96,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
+    // Errors are written without credential text (docs/safety.md, 9); masking here is the last line of defence.
+    console.error(redactText(err instanceof Error ? err.message : String(err)));
     process.exitCode = 1;
   },
 );

@@ -325,6 +325,8 @@ export async function main(argv: string[]): Promise<number> {
       concurrency: 4,
       driftIntervalMs: 60_000,
       createGraceMs: 10_000,
+      // The Paperclip example lists its Instance in spec.secret.rolloutRestart; the playground shows it working.
+      workloadRollouts: true,
       registry,
       logger: createLogger({ level: 'debug', format: 'json', destination: createWriteStream(logFile) }),
       instance: 'playground',

@@ -29,9 +29,13 @@ Options:
   --create-grace SECONDS         how long an unconfirmed create is waited for before creating again (default 60)
   --clever-rate-limit N          Clever Cloud calls per second per set of credentials (default 10)
   --clever-burst N               calls allowed at once above that rate (default 20)
+  --policy-mode open|strict       namespaces no AddonPolicy selects: allowed as before (open, default) or refused
   --backup-image IMAGE           image of backup and restore Jobs without spec.backup.image (default: backup-tools)
+  --workload-rollouts true|false restart the workloads listed in spec.secret.rolloutRestart (default false; needs
+                                 get + patch on Deployments, StatefulSets, DaemonSets)
   --leader-election true|false   Lease-based leader election (default true)
-  --leader-election-namespace NS namespace of the Lease (default: the pod's namespace, else default)
+  --leader-election-namespace NS namespace of the Lease (default in a cluster: the pod's namespace; required
+                                 outside a cluster, with --kubeconfig or $KUBECONFIG)
   --leader-election-id NAME      name of the Lease (default clever-addon-operator)
   --lease-duration SECONDS       how long a standby waits on an unrenewed Lease before taking it (default 15)
   --renew-deadline SECONDS       how long the leader keeps trying to renew before stepping down (default 10)
@@ -49,10 +53,45 @@ function podNamespace(): string | undefined {
   }
 }
 
+/** True when `run` would use the pod's service account (no kubeconfig given, inside a cluster). */
+export function usesInClusterConfig(kubeconfig: string | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !kubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST) && !env.KUBECONFIG;
+}
+
+/**
+ * The Lease's namespace. In a cluster: the flag, else the pod's own namespace. Outside a cluster it must be given: a
+ * guessed namespace ("default", a stray POD_NAMESPACE) could differ from the in-cluster install's, and a remote run
+ * and the pod would then each hold a Lease of their own and both reconcile.
+ */
+export function leaseNamespace(
+  explicit: string | undefined,
+  inCluster: boolean,
+  ownNamespace: () => string | undefined = podNamespace,
+): string {
+  if (explicit) return explicit;
+  if (!inCluster) {
+    throw new Error(
+      'leader election outside a cluster needs the Lease namespace: pass --leader-election-namespace NS (or ' +
+        'operator.leader-election-namespace) naming the namespace of the in-cluster install, or ' +
+        '--leader-election false',
+    );
+  }
+  const own = ownNamespace();
+  if (!own) throw new Error("cannot tell the pod's namespace: pass --leader-election-namespace NS");
+  return own;
+}
+
+const bool = (name: string, value: string | undefined, fallback: boolean): boolean => {
+  if (value === undefined) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`${name} must be true or false, got "${value}"`);
+};
+
 export function loadKubeConfig(kubeconfig: string | undefined, context: string | undefined): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else if (process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG) kc.loadFromCluster();
+  else if (usesInClusterConfig(kubeconfig)) kc.loadFromCluster();
   else kc.loadFromDefault();
   if (context) kc.setCurrentContext(context);
   if (!kc.getCurrentCluster())
@@ -87,6 +126,8 @@ export async function main(argv: string[]): Promise<number> {
       'drift-interval': { type: 'string' },
       'create-grace': { type: 'string' },
       'backup-image': { type: 'string' },
+      'policy-mode': { type: 'string' },
+      'workload-rollouts': { type: 'string' },
       'clever-rate-limit': { type: 'string' },
       'clever-burst': { type: 'string' },
       'leader-election': { type: 'string', default: 'true' },
@@ -125,6 +166,18 @@ export async function main(argv: string[]): Promise<number> {
 
   const identity = `${hostname()}-${randomBytes(3).toString('hex')}`;
   const leaderElection = values['leader-election'] !== 'false';
+  // Checked before anything listens or watches: a misconfigured remote run fails at once.
+  const leaseNs = leaderElection
+    ? leaseNamespace(
+        values['leader-election-namespace'] ?? op('operator.leader-election-namespace'),
+        usesInClusterConfig(values.kubeconfig),
+      )
+    : undefined;
+  const workloadRollouts = bool(
+    '--workload-rollouts',
+    values['workload-rollouts'] ?? op('operator.workload-rollouts'),
+    false,
+  );
   const manager = new Manager({
     kubeConfig: kc,
     providers,
@@ -147,13 +200,15 @@ export async function main(argv: string[]): Promise<number> {
     driftIntervalMs:
       int('--drift-interval', values['drift-interval'] ?? op('operator.drift-interval-seconds'), 300) * 1000,
     createGraceMs: int('--create-grace', values['create-grace'], 60) * 1000,
+    policyMode: policyMode(values['policy-mode'] ?? op('operator.policy-mode')),
     ...((values['backup-image'] ?? op('operator.backup-image'))
       ? { backupImage: values['backup-image'] ?? op('operator.backup-image')! }
       : {}),
-    ...(leaderElection
+    workloadRollouts,
+    ...(leaseNs
       ? {
           leaderElection: {
-            namespace: values['leader-election-namespace'] ?? podNamespace() ?? 'default',
+            namespace: leaseNs,
             name: values['leader-election-id'],
             identity,
             leaseDurationMs: int('--lease-duration', values['lease-duration'], 15) * 1000,
@@ -180,7 +235,8 @@ export async function main(argv: string[]): Promise<number> {
       namespaces: namespaces.length > 0 ? namespaces : 'all',
       kinds: providers.map((p) => p.kind),
       credentials: global ? global.source : 'none globally (namespace Secrets or spec.credentialsRef only)',
-      leaderElection,
+      leaderElection: leaseNs ? { namespace: leaseNs, name: values['leader-election-id'] } : false,
+      workloadRollouts,
     },
     'starting clever-addon-operator',
   );
@@ -199,4 +255,9 @@ export async function main(argv: string[]): Promise<number> {
   probes.close();
   logger.info('stopped');
   return 0;
+}
+
+function policyMode(value: string | undefined): 'open' | 'strict' {
+  if (value === undefined || value === 'open' || value === 'strict') return value ?? 'open';
+  throw new Error('--policy-mode must be open or strict');
 }

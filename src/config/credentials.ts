@@ -98,13 +98,13 @@ const PLAIN_KEYS: Record<string, keyof Settings> = {
 };
 
 /** The upstream operator stores base64 of the config text in `data.config` (so twice encoded); accept both. */
-function decodeUpstreamConfig(text: string): string {
+function decodeUpstreamConfig(text: string): { text: string; decoded: boolean } {
   const trimmed = text.trim();
   if (/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) && trimmed.length % 4 === 0) {
     const decoded = Buffer.from(trimmed, 'base64').toString('utf8');
-    if (/^\s*\[|=/.test(decoded)) return decoded;
+    if (/^\s*\[|=/.test(decoded)) return { text: decoded, decoded: true };
   }
-  return text;
+  return { text, decoded: false };
 }
 
 /**
@@ -113,7 +113,11 @@ function decodeUpstreamConfig(text: string): string {
  */
 export function credentialsFromSecretData(data: Record<string, string>, label: string): ResolvedCredentials {
   let settings: Settings = {};
-  if (data.config !== undefined) settings = parseConfigText(`${label} key config`, decodeUpstreamConfig(data.config));
+  if (data.config !== undefined) {
+    // Parse errors give the line and column in the text as parsed: say so when that is the base64-decoded text.
+    const config = decodeUpstreamConfig(data.config);
+    settings = parseConfigText(`${label} key config${config.decoded ? ' (base64-decoded)' : ''}`, config.text);
+  }
   for (const [key, setting] of Object.entries(PLAIN_KEYS)) {
     const value = data[key]?.trim();
     if (value) settings[setting] = value;

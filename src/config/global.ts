@@ -16,6 +16,7 @@ import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { describeParseLocation, type ConfigFormat } from './parse-errors.ts';
 
 /** Every setting, with its file key (`section.key`) and environment variable. */
 export const SETTINGS = {
@@ -40,6 +41,13 @@ export const SETTINGS = {
   'operator.backup-image':
     'Image of the backup and restore Jobs (spec.backup, spec.restoreFrom) when a resource names none; default: ' +
     'the image built from docker/backup-tools.',
+  'operator.policy-mode':
+    'open (default): namespaces no AddonPolicy selects work as before; strict: nothing is allowed there.',
+  'operator.workload-rollouts':
+    'true to restart the workloads listed in spec.secret.rolloutRestart (needs get + patch on Deployments, ' +
+    'StatefulSets, DaemonSets); default false.',
+  'operator.leader-election-namespace':
+    "Namespace of the leader-election Lease; default in a cluster: the pod's namespace. Required outside a cluster.",
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -67,26 +75,63 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 const section = z.record(z.string(), z.union([scalar, z.array(scalar)]));
 const fileSchema = z.object({ api: section.optional(), operator: section.optional() }).loose();
 
-function parseFileText(path: string, text: string): unknown {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.toml') return parseToml(text);
-  if (ext === '.yaml' || ext === '.yml') return parseYaml(text) as unknown;
-  if (ext === '.json') return JSON.parse(text) as unknown;
-  // Extension-less files (a mounted Secret key named `config`): try TOML, the upstream format, then YAML.
-  try {
-    return parseToml(text);
-  } catch {
-    return parseYaml(text) as unknown;
+/** A parse failure, as the format and the place only (see parse-errors.ts: parser messages quote the text). */
+class ParseFailure extends Error {
+  readonly where: string;
+  constructor(format: ConfigFormat, where: string) {
+    super(`cannot be parsed as ${format} (${where})`);
+    this.where = where;
   }
 }
 
-/** Parses a config text (TOML, YAML or JSON) into settings; errors name the source and the key. */
+function parseAs(format: ConfigFormat, text: string): unknown {
+  try {
+    if (format === 'TOML') return parseToml(text);
+    if (format === 'YAML') return parseYaml(text) as unknown;
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ParseFailure(format, describeParseLocation(format, err, text));
+  }
+}
+
+const isTable = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseFileText(path: string, text: string): unknown {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.toml') return parseAs('TOML', text);
+  if (ext === '.yaml' || ext === '.yml') return parseAs('YAML', text);
+  if (ext === '.json') return parseAs('JSON', text);
+  // Extension-less files (a mounted Secret key named `config`): try TOML, the upstream format, then YAML. When
+  // neither gives a table, both places are reported (a broken TOML text is often a valid YAML string).
+  let toml: ParseFailure;
+  try {
+    return parseAs('TOML', text);
+  } catch (err) {
+    if (!(err instanceof ParseFailure)) throw err;
+    toml = err;
+  }
+  let yaml: unknown;
+  try {
+    yaml = parseAs('YAML', text);
+  } catch (err) {
+    if (!(err instanceof ParseFailure)) throw err;
+    throw new ParseFailure('TOML', `${toml.where}; nor as YAML: ${err.where}`);
+  }
+  if (yaml === null || yaml === undefined || isTable(yaml)) return yaml;
+  throw new ParseFailure('TOML', `${toml.where}; nor as YAML: not a mapping`);
+}
+
+/**
+ * Parses a config text (TOML, YAML or JSON) into settings; errors name the source and the key. A text that does not
+ * parse is reported by its line and column only: the text holds credentials, and parsers quote it.
+ */
 export function parseConfigText(source: string, text: string): Settings {
   let raw: unknown;
   try {
     raw = parseFileText(source, text) ?? {};
   } catch (err) {
-    throw new ConfigError(source, undefined, `cannot be parsed: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof ParseFailure) throw new ConfigError(source, undefined, err.message);
+    throw err;
   }
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,6 +1,7 @@
 // One place that classifies API server failures. Works for errors thrown by client-node's typed APIs and by our raw
 // client alike, since both throw `k8s.ApiException` with the HTTP code and the raw Status body.
 import * as k8s from '@kubernetes/client-node';
+import { redactText, summariseHttpError } from '../redact.ts';
 import type { Status } from './types.ts';
 
 /**
@@ -48,10 +49,13 @@ export const isInvalid = (err: unknown): boolean => apiStatusCode(err) === 422;
 /** Server-side throttling or overload: back off, do not treat as a failure of the object. */
 export const isTooManyRequests = (err: unknown): boolean => apiStatusCode(err) === 429;
 
-/** A short, log-safe description of an error (the Status message when there is one; never the request body). */
+/**
+ * A short description of an error, safe for logs, conditions and Events. An API error is summarised as its HTTP
+ * status, reason and the kind and name it concerns (`HTTP 422 Invalid (secrets db-conn; fields data[x])`): never its
+ * body, nor the Status message, which can quote the values the API server refused. Other errors keep their message,
+ * with anything that looks like a credential masked.
+ */
 export function describeError(err: unknown): string {
-  const status = apiStatus(err);
-  const code = apiStatusCode(err);
-  if (code !== undefined) return `HTTP ${code}${status?.reason ? ` ${status.reason}` : ''}: ${status?.message ?? ''}`;
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof k8s.ApiException) return summariseHttpError(apiStatusCode(err), apiStatus(err));
+  return redactText(err instanceof Error ? err.message : String(err));
 }

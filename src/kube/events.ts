@@ -3,8 +3,10 @@
 // operator retrying every few seconds must not flood etcd (as the upstream Rust operator did).
 //
 // Messages are shown to anyone who can read Events in the namespace. Callers must never put secret values in them
-// (passwords, tokens, connection URIs with credentials); the recorder only bounds their length.
+// (passwords, tokens, connection URIs with credentials); the recorder bounds their length and, as a last line of
+// defence, masks what looks like a credential (src/redact.ts).
 import { silentLogger, type Logger } from '../log.ts';
+import { redactText } from '../redact.ts';
 import { KubeClient } from './client.ts';
 import { describeError, isNotFound } from './errors.ts';
 import type { KubeConfigOrClient } from './objects.ts';
@@ -171,7 +173,8 @@ export class EventRecorder<R extends string> {
       uid: meta.uid,
       resourceVersion: meta.resourceVersion,
     };
-    const text = truncateMessage(message, this.maxMessageLength);
+    // Events are readable without access to Secrets: mask anything that looks like a credential, as a last line.
+    const text = truncateMessage(redactText(message), this.maxMessageLength);
     const key = EventCorrelator.key(involvedObject, type, reason, text);
     const previous = this.pending.get(key) ?? Promise.resolve(undefined);
     const next = previous.then(() => this.write(key, obj, involvedObject, type, reason, text, action));

@@ -11,7 +11,7 @@ type Schema = Record<string, unknown>;
 const isObject = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Rewrites zod's JSON Schema into a Kubernetes structural schema. */
-function toStructural(node: Schema, path: string, missing: string[]): Schema {
+export function toStructural(node: Schema, path: string, missing: string[]): Schema {
   const out: Schema = { ...node };
   const anyOf = out.anyOf;
   if (Array.isArray(anyOf)) {
@@ -50,6 +50,40 @@ export function specSchema(provider: ProviderDefinition): Schema {
   return schema;
 }
 
+/**
+ * Rules on the resource root, where both spec and status are visible: the owner and the region cannot change once an
+ * add-on exists (oldSelf.status.addonId), and may be corrected before. A rule on the field itself could not see
+ * status, and a field transition rule (`self == oldSelf`) does not run when the field was absent before, so adding
+ * spec.organisation later to a bound resource slipped through it.
+ */
+export function rootRules(spec: Schema): { rule: string; message: string }[] {
+  const bound = '!has(oldSelf.status) || !has(oldSelf.status.addonId)';
+  const props = isObject(spec.properties) ? spec.properties : {};
+  const rules: { rule: string; message: string }[] = [];
+  if (isObject(props.organisation)) {
+    rules.push({
+      rule:
+        `${bound} || !has(self.spec.organisation) || ` +
+        '(has(oldSelf.spec.organisation) && self.spec.organisation == oldSelf.spec.organisation) || ' +
+        '(has(oldSelf.status.organisation) && self.spec.organisation == oldSelf.status.organisation)',
+      message:
+        'organisation is immutable once the add-on exists (status.addonId): an add-on cannot move between owners; ' +
+        'set it back, or to status.organisation',
+    });
+  }
+  const instance = isObject(props.instance) && isObject(props.instance.properties) ? props.instance.properties : {};
+  if (isObject(instance.region)) {
+    rules.push({
+      rule:
+        `${bound} || !has(oldSelf.spec.instance) || !has(oldSelf.spec.instance.region) || ` +
+        '(has(self.spec.instance) && has(self.spec.instance.region) && ' +
+        'self.spec.instance.region == oldSelf.spec.instance.region)',
+      message: 'region is immutable once the add-on exists (status.addonId): an add-on cannot move between regions',
+    });
+  }
+  return rules;
+}
+
 export interface CustomResourceDefinition {
   apiVersion: 'apiextensions.k8s.io/v1';
   kind: 'CustomResourceDefinition';
@@ -60,6 +94,7 @@ export interface CustomResourceDefinition {
 export function buildCrd(provider: ProviderDefinition): CustomResourceDefinition {
   const spec = specSchema(provider);
   const hasRequired = Array.isArray(spec.required) && spec.required.length > 0;
+  const rules = rootRules(spec);
   const condition = (type: string) => `.status.conditions[?(@.type=="${type}")].status`;
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -98,6 +133,12 @@ export function buildCrd(provider: ProviderDefinition): CustomResourceDefinition
             },
             { name: 'Plan', type: 'string', jsonPath: '.status.plan.slug', description: 'Resolved plan.' },
             { name: 'Region', type: 'string', jsonPath: '.spec.instance.region', description: 'Region.' },
+            {
+              name: 'Monthly',
+              type: 'number',
+              jsonPath: '.status.monthlyPrice',
+              description: 'Monthly price of the plan (live catalogue).',
+            },
             ...(provider.printerColumns ?? []),
             { name: 'Addon', type: 'string', jsonPath: '.status.addonId', priority: 1, description: 'Add-on id.' },
             {
@@ -114,6 +155,7 @@ export function buildCrd(provider: ProviderDefinition): CustomResourceDefinition
               type: 'object',
               description: provider.description,
               ...(hasRequired ? { required: ['spec'] } : {}),
+              ...(rules.length > 0 ? { 'x-kubernetes-validations': rules } : {}),
               properties: {
                 apiVersion: { type: 'string', description: 'API version of this object.' },
                 kind: { type: 'string', description: 'Kind of this object.' },

@@ -2,10 +2,12 @@
 // the zod schema of its spec (which is also the source of its CRD), how spec fields map to Clever create options,
 // and how the add-on's environment maps to the keys of the connection Secret. No HTTP, no Kubernetes client here.
 import type { z } from 'zod';
+import { stripUserinfo } from '../redact.ts';
+import { instanceDefaultRegion } from './spec.ts';
 
 export const API_GROUP = 'api.clever-cloud.com';
 
-/** Keys of the servicebinding.io dialect (https://servicebinding.io/spec/core/1.0.0/#well-known-secret-entries). */
+/** Keys of the servicebinding.io dialect: the well-known entries of a binding Secret (type, host, port, ...). */
 export interface ServiceBinding {
   /** servicebinding.io `type`, e.g. `postgresql`, `redis`, `s3`. */
   type: string;
@@ -118,6 +120,11 @@ export interface ProviderDefinition<Spec = unknown> {
   /** Create options other than the version (`encryption`, `kibana`, ...), as Clever expects them: strings. */
   options?(spec: Spec): Record<string, string>;
   readiness: Readiness;
+  /**
+   * The keys of the add-on's environment, when known: a spec.secret.template is checked against them (and the keys
+   * the binding derives from them) before the add-on is created. Without them only the template's syntax is.
+   */
+  envKeys?: readonly string[];
   /** Maps the add-on's environment (`GET .../env`) to the servicebinding.io and consumer keys. */
   binding(env: Record<string, string>): Binding;
   /** Extra status fields derived from the environment, e.g. Keycloak's `url` and `adminUrl`. */
@@ -135,6 +142,46 @@ export interface ProviderDefinition<Spec = unknown> {
   printerColumns?: { name: string; type: string; jsonPath: string; priority?: number; description?: string }[];
 }
 
-export function defineProvider<Spec>(definition: ProviderDefinition<Spec>): ProviderDefinition<Spec> {
-  return definition;
+/** The part of a spec every kind has: `spec.instance` (instanceField or regionOnlyInstanceField). */
+export interface InstanceSpec {
+  instance: { region?: string | undefined; plan?: string | undefined };
+}
+
+/** What a provider module declares; defineProvider supplies the rest. */
+export type ProviderInput<Spec> = Omit<
+  ProviderDefinition<Spec>,
+  'plan' | 'region' | 'defaultRegion' | 'crdVersion' | 'shortNames'
+> &
+  Partial<Pick<ProviderDefinition<Spec>, 'plan' | 'region' | 'defaultRegion' | 'crdVersion' | 'shortNames'>>;
+
+/**
+ * A provider definition from what is specific to its kind. Unless the module says otherwise: the plan and region
+ * are those of `spec.instance`, the default region is the one its instance field defaults to, the CRD version is
+ * `v1` and there are no short names.
+ */
+export function defineProvider<Spec extends InstanceSpec>(input: ProviderInput<Spec>): ProviderDefinition<Spec>;
+export function defineProvider<Spec>(definition: ProviderDefinition<Spec>): ProviderDefinition<Spec>;
+export function defineProvider<Spec>(input: ProviderInput<Spec>): ProviderDefinition<Spec> {
+  const defaultRegion = input.defaultRegion ?? instanceDefaultRegion(input.spec);
+  if (defaultRegion === undefined) {
+    throw new Error(`${input.kind}: the spec has no instance field to take the default region from`);
+  }
+  const instance = (spec: Spec) => (spec as InstanceSpec).instance;
+  const statusFields = input.statusFields;
+  return {
+    crdVersion: 'v1',
+    shortNames: [],
+    plan: (spec) => instance(spec).plan,
+    region: (spec) => instance(spec).region,
+    ...input,
+    defaultRegion,
+    // Status is readable by anyone who can `get` the resource (the built-in `view` role, which cannot read
+    // Secrets): a URL derived from the environment keeps its host and path but never its userinfo.
+    ...(statusFields ? { statusFields: (env: Record<string, string>) => withoutUserinfo(statusFields(env)) } : {}),
+  };
+}
+
+/** Status fields with every URL's userinfo removed (`https://admin:pw@host/` becomes `https://host/`). */
+export function withoutUserinfo(fields: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, stripUserinfo(v)]));
 }

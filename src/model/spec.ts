@@ -22,8 +22,8 @@ export const organisationField = z
     description:
       'Clever Cloud owner of the add-on: an organisation id (orga_...) or a personal space (user_...). ' +
       'Defaults to the organisation of the operator configuration, else the personal space of the credentials. ' +
-      'Immutable: an add-on cannot move between owners.',
-    ...cel(immutable('organisation')),
+      'Immutable once the add-on exists (status.addonId): an add-on cannot move between owners; before that it ' +
+      'can be corrected. The rule sits on the resource root (src/model/crd.ts), where status is visible.',
   });
 
 export const deletionPolicyField = z
@@ -115,7 +115,7 @@ export const secretField = z
   .optional()
   .meta({ description: 'The connection Secret the operator writes with the add-on credentials.' });
 
-/** S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
+/** The S3 bucket naming rules, as the description and the CEL rules below state them. */
 export const bucketNameField = z
   .string()
   .min(3)
@@ -171,9 +171,18 @@ export const objectStorageSpecShape = {
     }),
 };
 
+/** The region each `spec.instance` field defaults to, so a provider's default region is read from its spec. */
+const instanceDefaultRegions = new WeakMap<z.ZodType, string>();
+
+/** The default region of a spec's `instance` field (instanceField, regionOnlyInstanceField); undefined without one. */
+export function instanceDefaultRegion(spec: z.ZodType): string | undefined {
+  const instance: unknown = spec instanceof z.ZodObject ? spec.shape.instance : undefined;
+  return instance instanceof z.ZodType ? instanceDefaultRegions.get(instance) : undefined;
+}
+
 /** `spec.instance` of kinds that have plans (upstream: region and plan, both required there). */
 export function instanceField(defaultRegion: string) {
-  return z
+  const field = z
     .object({
       region: z
         .string()
@@ -181,8 +190,9 @@ export function instanceField(defaultRegion: string) {
         .max(32)
         .default(defaultRegion)
         .meta({
-          description: `Clever Cloud region (zone) of the add-on, e.g. par, mtl, rbx. Default: ${defaultRegion}. Immutable.`,
-          ...cel(immutable('region')),
+          description:
+            `Clever Cloud region (zone) of the add-on, e.g. par, mtl, rbx. Default: ${defaultRegion}. ` +
+            'Immutable once the add-on exists (status.addonId); before that a typo can be corrected.',
         }),
       plan: z
         .string()
@@ -198,11 +208,13 @@ export function instanceField(defaultRegion: string) {
     })
     .prefault({})
     .meta({ description: 'Where the add-on runs and how big it is.' });
+  instanceDefaultRegions.set(field, defaultRegion);
+  return field;
 }
 
 /** `spec.instance` of kinds without plans (upstream Pulsar and KV: region only). */
 export function regionOnlyInstanceField(defaultRegion: string) {
-  return z
+  const field = z
     .object({
       region: z
         .string()
@@ -210,8 +222,9 @@ export function regionOnlyInstanceField(defaultRegion: string) {
         .max(32)
         .default(defaultRegion)
         .meta({
-          description: `Clever Cloud region (zone) of the add-on. Default: ${defaultRegion}. Immutable.`,
-          ...cel(immutable('region')),
+          description:
+            `Clever Cloud region (zone) of the add-on. Default: ${defaultRegion}. ` +
+            'Immutable once the add-on exists (status.addonId); before that a typo can be corrected.',
         }),
       plan: z
         .string()
@@ -222,6 +235,8 @@ export function regionOnlyInstanceField(defaultRegion: string) {
     })
     .prefault({})
     .meta({ description: 'Where the add-on runs.' });
+  instanceDefaultRegions.set(field, defaultRegion);
+  return field;
 }
 
 export const versionField = z
@@ -239,11 +254,11 @@ export const encryptionField = z
   .optional()
   .meta({ description: 'Encryption at rest. Default: false. Immutable.', ...cel(immutable('encryption')) });
 
-/** `spec.options` of database kinds (upstream: version and encryption, both required there). */
-export function databaseOptionsField() {
-  return z
-    .object({ version: versionField, encryption: encryptionField })
-    .prefault({})
+/** `spec.options` of database kinds (upstream: version and encryption, both required there), and the kind's own. */
+export function databaseOptionsField<Extra extends z.ZodRawShape = Record<never, never>>(extra?: Extra) {
+  const object = z.object({ version: versionField, encryption: encryptionField, ...(extra as Extra) });
+  return object
+    .prefault({} as z.input<typeof object>)
     .meta({ description: 'Service options applied when the add-on is created (version changes migrate it).' });
 }
 

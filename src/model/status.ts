@@ -27,11 +27,13 @@ export interface BackupStatus {
   targetProblem?: string;
 }
 
-/** spec.restoreFrom: done once; Succeeded is final. */
+/** spec.restoreFrom: done once; Succeeded is final, and so are Refused and Skipped (no Job was made). */
 export interface RestoreStatus {
   source: string;
   jobName: string;
-  phase: 'Running' | 'Succeeded' | 'Failed';
+  phase: 'Running' | 'Succeeded' | 'Failed' | 'Lost' | 'Refused' | 'Skipped';
+  /** Why a restore was refused, skipped or lost. */
+  message?: string;
   startTime?: string;
   completionTime?: string;
 }
@@ -43,8 +45,31 @@ export interface PlatformBackupsStatus {
   checkedAt: string;
 }
 
+/**
+ * What the spec's plan, region and version resolved to the last time they were applied (status.target): a bound
+ * resource keeps them until the spec asks for something else, whatever the live catalogue says meanwhile.
+ */
+export interface TargetStatus {
+  /** metadata.generation when recorded. */
+  generation: number;
+  plan: { id: string; slug: string };
+  region: string;
+  version?: string;
+  /** The spec's values they were resolved from (a version code as its digits). */
+  requested?: { plan?: string; region?: string; version?: string };
+}
+
+/**
+ * How a resource came to hold its add-on: Created (this resource created it), Adopted (the adoption annotation) or
+ * Found (by its deterministic name with no create of this resource pending). Only Created may be restored into.
+ */
+export type AddonOrigin = 'Created' | 'Adopted' | 'Found';
+
 export interface AddonStatus {
   observedGeneration?: number;
+  origin?: AddonOrigin;
+  /** When Ready was first True: a restore never runs after it. */
+  firstReadyTime?: string;
   phase?: Phase;
   addon?: string;
   addonId?: string;
@@ -59,12 +84,19 @@ export interface AddonStatus {
   admin_url?: string;
   binding?: { name: string };
   secretHash?: string;
+  target?: TargetStatus;
   migration?: { id: string; status: string; targetPlanId?: string; targetVersion?: string; startedAt?: string };
   /** Object-storage kinds (Cellar): the managed buckets (see src/reconcile/buckets.ts). */
   buckets?: { name: string; state: 'Ready' | 'Unavailable' | 'NotEmpty' | 'Deleting'; message?: string }[];
   backup?: BackupStatus;
   restore?: RestoreStatus;
   platformBackups?: PlatformBackupsStatus;
+  /** Monthly price of the resolved plan, from Clever's live catalogue (src/policy/). */
+  monthlyPrice?: number;
+  /** Currency of monthlyPrice, when the catalogue states one. */
+  currency?: string;
+  /** Set by an AddonPolicy: the deletion policy in force when the spec sets none (an adopted add-on). */
+  deletionPolicy?: 'Delete' | 'Orphan';
   conditions?: Condition[];
 }
 
@@ -116,6 +148,18 @@ export const statusSchema = {
   description: 'Observed state, written by the operator.',
   properties: {
     observedGeneration: { type: 'integer', format: 'int64', description: 'The spec generation last reconciled.' },
+    origin: {
+      type: 'string',
+      enum: ['Created', 'Adopted', 'Found'],
+      description:
+        'How this resource came to hold its add-on: Created by it, Adopted (annotation) or Found (by name). ' +
+        'spec.restoreFrom only runs into a Created add-on.',
+    },
+    firstReadyTime: {
+      type: 'string',
+      format: 'date-time',
+      description: 'When Ready was first True; spec.restoreFrom never runs after it.',
+    },
     phase: {
       type: 'string',
       description: 'Summary of the lifecycle: Pending, Provisioning, Ready, Updating, Deleting, Failed or Paused.',
@@ -140,6 +184,32 @@ export const statusSchema = {
       properties: { name: str('Name of the connection Secret in this namespace.') },
     },
     secretHash: str('SHA-256 of the connection Secret data; changes when credentials change.'),
+    target: {
+      type: 'object',
+      description:
+        'The plan, region and version the spec resolved to when last applied. A bound resource keeps them until ' +
+        'the spec asks for another value: a plan or version Clever Cloud retires, or a newer minor version, ' +
+        'changes nothing for it.',
+      properties: {
+        generation: { type: 'integer', format: 'int64', description: 'The spec generation they were resolved at.' },
+        plan: {
+          type: 'object',
+          description: 'The plan resolved.',
+          properties: { id: str('Plan id (plan_...).'), slug: str('Plan slug.') },
+        },
+        region: str('The region resolved.'),
+        version: str('The version resolved, when the provider has versions.'),
+        requested: {
+          type: 'object',
+          description: 'The spec values they were resolved from.',
+          properties: {
+            plan: str('spec.instance.plan as written.'),
+            region: str('The region asked for.'),
+            version: str('spec.options.version as written (a version code as its digits).'),
+          },
+        },
+      },
+    },
     migration: {
       type: 'object',
       description: 'The plan or version migration in progress or last run.',
@@ -176,9 +246,12 @@ export const statusSchema = {
         jobName: str('Name of the restore Job in this namespace.'),
         phase: {
           type: 'string',
-          enum: ['Running', 'Succeeded', 'Failed'],
-          description: 'Running, Succeeded or Failed.',
+          enum: ['Running', 'Succeeded', 'Failed', 'Lost', 'Refused', 'Skipped'],
+          description:
+            'Running, Succeeded or Failed; Lost (its Job vanished before it finished: not run again); Refused (the ' +
+            'add-on was not created by this resource) or Skipped (it had been Ready): no Job was made.',
         },
+        message: str('Why the restore was refused, skipped or lost.'),
         startTime: { type: 'string', format: 'date-time', description: 'When the restore Job started.' },
         completionTime: { type: 'string', format: 'date-time', description: 'When the restore Job finished.' },
       },
@@ -199,6 +272,18 @@ export const statusSchema = {
         },
         checkedAt: { type: 'string', format: 'date-time', description: 'When the list was read.' },
       },
+    },
+    monthlyPrice: {
+      type: 'number',
+      description: "Monthly price of the resolved plan, from Clever Cloud's live catalogue (counted in budgets).",
+    },
+    currency: str('Currency of monthlyPrice, when the catalogue states one.'),
+    deletionPolicy: {
+      type: 'string',
+      enum: ['Delete', 'Orphan'],
+      description:
+        'Deletion policy set by an AddonPolicy for an adopted add-on whose spec sets none (or whose adoption was ' +
+        'refused): it wins over the default of spec.deletionPolicy.',
     },
     conditions: {
       type: 'array',

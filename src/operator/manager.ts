@@ -2,10 +2,6 @@
 // one label-selected Secret informer per watched namespace (never every Secret of the cluster) that requeues the
 // owner of a connection Secret someone edited or deleted; optional Lease leader election. Informers run on every
 // replica (warm standby caches); only the leader runs workers.
-import type * as k8s from '@kubernetes/client-node';
-import type { Registry } from 'prom-client';
-import type { CleverClientOptions } from '../clever/index.ts';
-import type { ResolvedCredentials } from '../config/credentials.ts';
 import { KubeClient } from '../kube/client.ts';
 import { runWorkers } from '../kube/controller.ts';
 import { EventRecorder } from '../kube/events.ts';
@@ -13,62 +9,39 @@ import { Informer } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { getObject } from '../kube/objects.ts';
 import { registerInformerMetrics } from '../kube/metrics.ts';
-import { registerAddonGauge, type CachedAddon } from './metrics.ts';
+import { registerAddonGauge, registerPriceGauge, type CachedAddon } from './metrics.ts';
 import { objectKey, type KubeObject } from '../kube/types.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import { API_GROUP, type ProviderDefinition } from '../model/provider.ts';
+import { API_GROUP, type BackupTools, type ProviderDefinition } from '../model/provider.ts';
+import { cleverConnector } from '../reconcile/addon/external.ts';
+import { BackupController, type BackupControllerDeps } from '../reconcile/backup/controller.ts';
 import { createAddonReconciler, EVENT_REASONS, type AddonResource } from '../reconcile/addon-reconciler.ts';
-import {
-  BACKUP_LABELS,
-  BACKUP_OWNER_ANNOTATION,
-  s3ObjectStore,
-  type JobObject,
-  type ObjectStoreFactory,
-} from '../reconcile/backup.ts';
+import { BACKUP_LABELS, BACKUP_OWNER_ANNOTATION, s3ObjectStore, type JobObject } from '../reconcile/backup/index.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../reconcile/names.ts';
 import type { SecretObject } from '../reconcile/secret.ts';
 import { Sessions } from '../reconcile/sessions.ts';
 import { TokenBucket } from '../util/token-bucket.ts';
+import { PolicyRuntime } from '../policy/runtime.ts';
+import type { ManagerOptions } from './options.ts';
 
-export interface LeaderElectionSettings {
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
-}
-
-export interface ManagerOptions {
-  kubeConfig: k8s.KubeConfig;
-  providers: ProviderDefinition[];
-  global: ResolvedCredentials | undefined;
-  clientOptions?: Omit<CleverClientOptions, 'credentials'>;
-  /** Namespaces to watch; empty or undefined: all. */
-  namespaces?: string[];
-  /** Reconciles at once per kind (default 4). */
-  concurrency?: number;
-  driftIntervalMs?: number;
-  createGraceMs?: number;
-  /** Image of backup and restore Jobs (spec.backup), unless a resource names its own. */
-  backupImage?: string;
-  /** S3 access for backup retention; default: the AWS SDK S3 client. */
-  backupObjectStore?: ObjectStoreFactory;
-  leaderElection?: LeaderElectionSettings;
-  /** Informer tuning, e.g. short watchdogs in tests. */
-  informer?: { watchTimeoutSeconds?: number; watchdogMs?: number; resyncMs?: number };
-  registry?: Registry;
-  logger?: Logger;
-  /** Called when leadership is lost: the process must exit (another replica now reconciles). */
-  onLostLeadership?: () => void;
-  instance?: string;
-}
+export type { LeaderElectionSettings, ManagerOptions } from './options.ts';
 
 interface KindRuntime {
   definition: ProviderDefinition;
   informers: Informer<AddonResource>[];
   queue: WorkQueue;
+}
+
+/** The backup controller of one kind (kinds whose provider declares backup tools). */
+interface BackupRuntime {
+  queue: WorkQueue;
+  controller: BackupController;
+}
+
+/** Whether the part `pick` of status differs between two versions of a resource. */
+function changed(before: AddonResource, after: AddonResource, pick: (s: AddonResource['status']) => unknown): boolean {
+  return JSON.stringify(pick(before.status) ?? null) !== JSON.stringify(pick(after.status) ?? null);
 }
 
 /** Only changes that matter re-trigger a reconcile: not our own status writes. */
@@ -93,12 +66,15 @@ export class Manager {
   private readonly secretInformers: Informer<SecretObject>[] = [];
   /** Backup and restore Jobs (our label only): their completion requeues the resource they belong to. */
   private readonly jobInformers: Informer<JobObject>[] = [];
-  private readonly jobInformersByNamespace = new Map<string, Informer<JobObject>>();
+  private readonly jobInformersByNamespace = new Map<string, Informer<JobObject>[]>();
+  private readonly backups = new Map<string, BackupRuntime>();
   private elector: LeaderElector | undefined;
   private workers: Promise<void>[] = [];
   private readonly abort = new AbortController();
   private leading = false;
   private stopped = false;
+  private readonly policy: PolicyRuntime;
+  private policyTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ManagerOptions) {
     this.options = options;
@@ -148,13 +124,27 @@ export class Manager {
         },
         { ...options.informer, logger: this.logger },
       );
+      // The backup CronJobs too: a change to one (its last schedule, an edit) queues its resource's backup pass.
+      const cronJobs = Informer.forResource<JobObject>(
+        this.kube,
+        {
+          group: 'batch',
+          version: 'v1',
+          plural: 'cronjobs',
+          ...(namespace ? { namespace } : {}),
+          labelSelector: BACKUP_LABELS.of,
+        },
+        { ...options.informer, logger: this.logger },
+      );
       const requeueJobOwner = (job: JobObject) => this.requeueBackupOwner(job);
-      jobs
-        .onAdd(requeueJobOwner)
-        .onUpdate((_old, j) => requeueJobOwner(j))
-        .onDelete(requeueJobOwner);
-      this.jobInformers.push(jobs);
-      this.jobInformersByNamespace.set(namespace ?? '*', jobs);
+      for (const informer of [jobs, cronJobs]) {
+        informer
+          .onAdd(requeueJobOwner)
+          .onUpdate((_old, j) => requeueJobOwner(j))
+          .onDelete(requeueJobOwner);
+        this.jobInformers.push(informer);
+      }
+      this.jobInformersByNamespace.set(namespace ?? '*', [jobs, cronJobs]);
     }
     const secretCache = {
       get: (key: string) => {
@@ -162,6 +152,17 @@ export class Manager {
         return (secretsByKey.get(ns) ?? secretsByKey.get('*'))?.get(key);
       },
     };
+    this.policy = new PolicyRuntime(this.kube, {
+      mode: options.policyMode ?? 'open',
+      resources: () => this.cachedAddons().map((a) => a.resource),
+      requeue: (namespace) => {
+        for (const k of this.kinds.values())
+          for (const i of k.informers)
+            for (const key of i.keys()) if (!namespace || key.startsWith(`${namespace}/`)) k.queue.add(key);
+      },
+      ...(options.informer ? { informer: options.informer } : {}),
+      logger: this.logger,
+    });
     const sessions = new Sessions({
       global: options.global,
       readSecret: (namespace, name) => this.readSecret(namespace, name),
@@ -190,7 +191,9 @@ export class Manager {
         informer
           .onAdd((obj) => this.firstPass(queue, obj, informer.keys().length))
           .onUpdate((before, after) => {
-            if (worthReconciling(before, after)) queue.add(objectKey(after));
+            // The backup controller's record of the restore decides Ready: its change is worth a pass too.
+            if (worthReconciling(before, after) || changed(before, after, (s) => s?.restore))
+              queue.add(objectKey(after));
           })
           .onDelete((obj) => queue.add(objectKey(obj)));
         if (options.registry) registerInformerMetrics(options.registry, informer);
@@ -215,14 +218,23 @@ export class Manager {
         events: { emit: (obj, type, reason, message) => void events.record(obj, type, reason, message) },
         ...(options.driftIntervalMs !== undefined ? { driftIntervalMs: options.driftIntervalMs } : {}),
         ...(options.createGraceMs !== undefined ? { createGraceMs: options.createGraceMs } : {}),
-        ...(options.backupImage ? { backupImage: options.backupImage } : {}),
-        backupObjectStore: options.backupObjectStore ?? s3ObjectStore,
-        watchBackupJobs: (namespace: string) => this.watchBackupJobs(namespace),
+        policy: this.policy,
+        workloadRollouts: options.workloadRollouts ?? false,
       });
       this.kinds.set(definition.kind, { definition, informers, queue });
       this.reconcilers.set(definition.kind, reconcile);
+      if (definition.backup)
+        this.addBackupController(
+          { ...definition, backup: definition.backup },
+          informers,
+          resources,
+          sessions,
+          (obj, type, reason, message) => void events.record(obj, type, reason, message),
+          bucket,
+        );
     }
     if (options.registry) registerAddonGauge(options.registry, () => this.cachedAddons());
+    if (options.registry) registerPriceGauge(options.registry, () => this.cachedAddons());
   }
 
   /** Every add-on resource in the caches, with its kind (read at scrape time by the clever_addons gauge). */
@@ -270,7 +282,58 @@ export class Manager {
    */
   private watchBackupJobs(namespace: string): void {
     if (this.stopped) return;
-    (this.jobInformersByNamespace.get(namespace) ?? this.jobInformersByNamespace.get('*'))?.start();
+    for (const informer of this.jobInformersByNamespace.get(namespace) ?? this.jobInformersByNamespace.get('*') ?? [])
+      informer.start();
+  }
+
+  /** The backup controller of a kind: its own queue, fed by the kind's informers and by our Jobs and CronJobs. */
+  private addBackupController(
+    definition: ProviderDefinition & { backup: BackupTools },
+    informers: Informer<AddonResource>[],
+    resources: { get(key: string): AddonResource | undefined },
+    sessions: Sessions,
+    emit: BackupControllerDeps['emit'],
+    bucket: TokenBucket,
+  ): void {
+    const options = this.options;
+    const queue = new WorkQueue({
+      name: `${definition.kind.toLowerCase()}-backup`,
+      bucket,
+      ...(options.registry ? { registry: options.registry } : {}),
+    });
+    const clever = cleverConnector(sessions, definition);
+    const controller = new BackupController({
+      kube: this.kube,
+      definition,
+      resources,
+      emit,
+      platformBackups: async (res, spec) => {
+        const credentials = await clever.open(res.metadata!.namespace!, spec.credentialsRef);
+        const ext = await credentials.connect(spec.organisation ?? res.status?.organisation);
+        return ext.platformBackups(res.status!.realId!);
+      },
+      watchBackupJobs: (namespace) => this.watchBackupJobs(namespace),
+      backupImage: options.backupImage,
+      objectStore: options.backupObjectStore ?? s3ObjectStore,
+      ...(options.driftIntervalMs !== undefined ? { driftIntervalMs: options.driftIntervalMs } : {}),
+    });
+    for (const informer of informers) {
+      informer
+        .onAdd((obj) => {
+          if (obj) queue.add(objectKey(obj));
+        })
+        // What the add-on reconciler records (the add-on, its Secret, readiness) is what a backup pass waits for;
+        // this controller's own status writes are not.
+        .onUpdate((before, after) => {
+          if (
+            worthReconciling(before, after) ||
+            changed(before, after, (s) => [s?.addonId, s?.binding, s?.origin, s?.firstReadyTime]) ||
+            changed(before, after, (s) => s?.conditions?.find((c) => c.type === 'Ready')?.reason)
+          )
+            queue.add(objectKey(after));
+        });
+    }
+    this.backups.set(definition.kind, { queue, controller });
   }
 
   /** Jobs made by a backup CronJob are owned by the CronJob: the resource is named by our label and annotation. */
@@ -279,7 +342,7 @@ export class Manager {
     const kind = meta?.labels?.[BACKUP_LABELS.kind];
     const name = meta?.annotations?.[BACKUP_OWNER_ANNOTATION] ?? meta?.labels?.[BACKUP_LABELS.of];
     if (!kind || !name || !meta?.namespace) return;
-    this.kinds.get(kind)?.queue.add(`${meta.namespace}/${name}`);
+    this.backups.get(kind)?.queue.add(`${meta.namespace}/${name}`);
   }
 
   private requeueOwner(secret: SecretObject): void {
@@ -292,15 +355,17 @@ export class Manager {
 
   /** Informers synced: the readiness probe's condition. */
   ready(): boolean {
-    return [...this.secretInformers, ...[...this.kinds.values()].flatMap((k) => k.informers)].every((i) =>
-      i.hasSynced(),
-    );
+    return [
+      ...this.secretInformers,
+      ...this.policy.informers(),
+      ...[...this.kinds.values()].flatMap((k) => k.informers),
+    ].every((i) => i.hasSynced());
   }
 
   /** The start time of the oldest reconcile still running, across kinds (liveness: a stuck loop shows here). */
   oldestInFlightMs(now = Date.now()): number {
     let oldest = 0;
-    for (const k of this.kinds.values())
+    for (const k of [...this.kinds.values(), ...this.backups.values()])
       for (const t of k.queue.inFlightStartTimes()) oldest = Math.max(oldest, now - t);
     return oldest;
   }
@@ -311,6 +376,7 @@ export class Manager {
 
   async start(): Promise<void> {
     for (const informer of this.secretInformers) informer.start();
+    for (const informer of this.policy.informers()) informer.start();
     for (const kind of this.kinds.values()) for (const informer of kind.informers) informer.start();
     const le = this.options.leaderElection;
     if (!le) {
@@ -335,15 +401,23 @@ export class Manager {
   }
 
   private async waitForSync(): Promise<void> {
+    // Policies first among equals: no worker may decide before every AddonPolicy and namespace label is known.
     await Promise.all(
-      [...this.secretInformers, ...[...this.kinds.values()].flatMap((k) => k.informers)].map((i) => i.waitForSync()),
+      [
+        ...this.secretInformers,
+        ...this.policy.informers(),
+        ...[...this.kinds.values()].flatMap((k) => k.informers),
+      ].map((i) => i.waitForSync()),
     );
   }
 
   private startWorkers(): void {
     if (this.stopped || this.leading) return;
     this.leading = true;
-    this.logger.info({ kinds: [...this.kinds.keys()] }, 'starting workers');
+    this.logger.info({ kinds: [...this.kinds.keys()], policyMode: this.policy.mode }, 'starting workers');
+    // AddonPolicy statuses (selected namespaces, committed spend): written by the leader only.
+    this.policyTimer = setInterval(() => void this.policy.writeStatus(), this.options.policyStatusIntervalMs ?? 30_000);
+    this.policyTimer.unref();
     for (const [kind, runtime] of this.kinds) {
       // Level-triggered: everything in the cache gets a first pass.
       for (const informer of runtime.informers)
@@ -357,20 +431,34 @@ export class Manager {
         }),
       );
     }
+    for (const [kind, runtime] of this.backups) {
+      for (const informer of this.kinds.get(kind)!.informers) for (const key of informer.keys()) runtime.queue.add(key);
+      this.workers.push(
+        runWorkers(runtime.queue, this.options.concurrency ?? 4, (key, ctx) => runtime.controller.reconcile(key, ctx), {
+          name: `${kind.toLowerCase()}-backup`,
+          ...(this.options.registry ? { registry: this.options.registry } : {}),
+          logger: this.logger,
+          signal: this.abort.signal,
+        }),
+      );
+    }
   }
 
   /** Graceful stop: no new work, in-flight reconciles finish (up to `deadlineMs`), then the lease is released. */
   async stop(deadlineMs = 30_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const runtime of this.kinds.values()) runtime.queue.shutdown();
-    const drained = Promise.all([...this.kinds.values()].map((k) => k.queue.drain()));
+    clearInterval(this.policyTimer);
+    const queues = [...this.kinds.values(), ...this.backups.values()].map((k) => k.queue);
+    for (const queue of queues) queue.shutdown();
+    const drained = Promise.all(queues.map((q) => q.drain()));
     const timer = setTimeout(() => this.abort.abort(), deadlineMs);
     await drained;
     await Promise.all(this.workers);
     clearTimeout(timer);
     for (const informer of this.secretInformers) await informer.stop();
     for (const informer of this.jobInformers) await informer.stop();
+    for (const informer of this.policy.informers()) await informer.stop();
     for (const runtime of this.kinds.values()) for (const informer of runtime.informers) await informer.stop();
     await this.elector?.release();
   }

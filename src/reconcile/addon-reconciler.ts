@@ -7,6 +7,7 @@ import { kubeWriter } from './addon/kube.ts';
 import { AddonReconciler, type ReconcilerDeps } from './addon/reconciler.ts';
 import type { SecretObject } from './secret.ts';
 import type { Sessions } from './sessions.ts';
+import { PolicyDeniedError } from '../policy/errors.ts';
 
 export { AddonFailure, SecretConflictError } from './addon/failures.ts';
 export {
@@ -33,7 +34,12 @@ export function createAddonReconciler(
   const reconciler = new AddonReconciler({
     ...rest,
     kube: kubeWriter(kube, secrets),
-    clever: cleverConnector(sessions, deps.definition),
+    // Custom endpoints are refused before the first call to them, not only at step 4b.
+    clever: cleverConnector(sessions, deps.definition, (namespace, credentials) => {
+      if (!rest.policy || !credentials.customEndpoint) return;
+      const d = rest.policy.decide(namespace, '', { ...credentials });
+      if (!d.allowed) throw new PolicyDeniedError(d.policy, d.rule, d.message);
+    }),
   });
   return (key, ctx) => reconciler.reconcile(key, ctx);
 }

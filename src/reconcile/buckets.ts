@@ -2,14 +2,7 @@
 // (what to create, delete or let go of; whether a bucket may be deleted) are pure functions; the S3 calls sit
 // behind BucketStore so the reconciler only orchestrates. Nothing here ever destroys objects unless the resource
 // says DeleteContents, and no message built here carries a credential.
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { describeS3Error, lazyS3Client, ObjectStorageError, s3ErrorCode } from '../s3/index.ts';
 import type { BucketDeletionPolicy, BucketSpec, S3Connection } from '../model/provider.ts';
 
 /**
@@ -63,44 +56,7 @@ export function notEmptyMessage(names: readonly string[], deleting: boolean): st
   return `${what}; ${consequence}`;
 }
 
-/** Raised for S3 failures worth retrying (network, 5xx, throttling, unexpected answers). Carries no secret. */
-export class ObjectStorageError extends Error {
-  readonly reason = 'ObjectStorageError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ObjectStorageError';
-  }
-}
-
-interface S3ErrorLike {
-  name?: string;
-  Code?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-
-/** The S3 error code (NoSuchBucket, BucketNotEmpty, ECONNREFUSED, ...) and HTTP status of an SDK error. */
-export function s3ErrorCode(err: unknown): { code: string; status: number | undefined } {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as S3ErrorLike;
-  const code = e.Code ?? (e.name && e.name !== 'Error' ? e.name : undefined) ?? e.code ?? 'UnknownError';
-  return { code, status: e.$metadata?.httpStatusCode };
-}
-
-/**
- * A one-line description of a failed S3 call for conditions and events: the action, the bucket, the S3 code and
- * status, and the server's message with the connection's key id and secret removed (servers may echo them).
- */
-export function describeS3Error(err: unknown, action: string, bucket: string, conn: S3Connection): string {
-  const { code, status } = s3ErrorCode(err);
-  let message = err instanceof Error ? err.message : '';
-  for (const secret of [conn.secretAccessKey, conn.accessKeyId]) {
-    if (secret) message = message.split(secret).join('***');
-  }
-  message = message.replace(/\s+/g, ' ').trim().slice(0, 200);
-  const detail = message && message !== code ? `: ${message}` : '';
-  return `S3 ${action} of bucket ${bucket} at ${conn.endpoint} failed with ${code}${status ? ` (HTTP ${status})` : ''}${detail}`;
-}
+export { ObjectStorageError };
 
 /** The S3 calls buckets need. `s3BucketStore` is the real one. */
 export interface BucketStore {
@@ -163,22 +119,9 @@ export async function removeBucket(
   return store.delete(name);
 }
 
-/**
- * The real BucketStore: the AWS SDK's S3 client on the add-on's endpoint, with path-style addressing (Cellar and
- * local S3 servers serve buckets under the endpoint's path; virtual hosts need DNS per bucket).
- */
+/** The real BucketStore: the operator's S3 client (src/s3) on the add-on's endpoint, with the add-on's keys. */
 export function s3BucketStore(conn: S3Connection): BucketStore {
-  const client = new S3Client({
-    endpoint: conn.endpoint,
-    region: conn.region,
-    credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey },
-    forcePathStyle: true,
-    // S3-compatible services (Ceph-based Cellar included) do not all accept the SDK's default CRC32 checksums.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
-  });
+  const s3 = lazyS3Client(conn, { requestTimeoutMs: 15_000 });
   const fail = (err: unknown, action: string, bucket: string): never => {
     throw new ObjectStorageError(describeS3Error(err, action, bucket, conn));
   };
@@ -187,7 +130,7 @@ export function s3BucketStore(conn: S3Connection): BucketStore {
   return {
     async exists(name) {
       try {
-        await client.send(new HeadBucketCommand({ Bucket: name }));
+        await s3.use((client, sdk) => client.send(new sdk.HeadBucketCommand({ Bucket: name })));
         return 'owned';
       } catch (err) {
         const { code: c, status } = code(err);
@@ -198,7 +141,7 @@ export function s3BucketStore(conn: S3Connection): BucketStore {
     },
     async create(name) {
       try {
-        await client.send(new CreateBucketCommand({ Bucket: name }));
+        await s3.use((client, sdk) => client.send(new sdk.CreateBucketCommand({ Bucket: name })));
         return 'created';
       } catch (err) {
         const { code: c } = code(err);
@@ -208,7 +151,9 @@ export function s3BucketStore(conn: S3Connection): BucketStore {
     },
     async contents(name) {
       try {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: name, MaxKeys: 1 }));
+        const page = await s3.use((client, sdk) =>
+          client.send(new sdk.ListObjectsV2Command({ Bucket: name, MaxKeys: 1 })),
+        );
         return (page.KeyCount ?? page.Contents?.length ?? 0) > 0 ? 'objects' : 'empty';
       } catch (err) {
         const { code: c, status } = code(err);
@@ -221,7 +166,9 @@ export function s3BucketStore(conn: S3Connection): BucketStore {
       for (let batch = 0; batch < maxBatches; batch++) {
         let keys: string[];
         try {
-          const page = await client.send(new ListObjectsV2Command({ Bucket: name, MaxKeys: 1000 }));
+          const page = await s3.use((client, sdk) =>
+            client.send(new sdk.ListObjectsV2Command({ Bucket: name, MaxKeys: 1000 })),
+          );
           keys = (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
         } catch (err) {
           if (code(err).code === 'NoSuchBucket') return true;
@@ -229,8 +176,13 @@ export function s3BucketStore(conn: S3Connection): BucketStore {
         }
         if (keys.length === 0) return true;
         try {
-          const out = await client.send(
-            new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+          const out = await s3.use((client, sdk) =>
+            client.send(
+              new sdk.DeleteObjectsCommand({
+                Bucket: name,
+                Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+              }),
+            ),
           );
           const first = out.Errors?.[0];
           if (first) {
@@ -248,7 +200,7 @@ export function s3BucketStore(conn: S3Connection): BucketStore {
     },
     async delete(name) {
       try {
-        await client.send(new DeleteBucketCommand({ Bucket: name }));
+        await s3.use((client, sdk) => client.send(new sdk.DeleteBucketCommand({ Bucket: name })));
         return 'deleted';
       } catch (err) {
         const { code: c, status } = code(err);
@@ -258,7 +210,7 @@ export function s3BucketStore(conn: S3Connection): BucketStore {
       }
     },
     close() {
-      client.destroy();
+      s3.close();
     },
   };
 }

@@ -5,7 +5,14 @@ import { findPlan, type AddonProvider, type Plan, type ProviderInfo } from '../c
 import type { ProviderDefinition } from '../model/provider.ts';
 
 export type InvalidReason =
-  'InvalidPlan' | 'InvalidRegion' | 'InvalidVersion' | 'InvalidOrganisation' | 'InvalidSpec' | 'AdoptionConflict';
+  | 'InvalidPlan'
+  | 'InvalidRegion'
+  | 'InvalidVersion'
+  | 'InvalidOrganisation'
+  | 'InvalidSpec'
+  | 'AdoptionConflict'
+  | 'OwnerChanged'
+  | 'RegionChanged';
 
 /** A spec problem only the user can fix; the resource waits for a spec change. */
 export class InvalidSpecError extends Error {

@@ -1,6 +1,7 @@
 // Conditions and phase. A condition's lastTransitionTime changes only when its status changes, so a resource
 // reconciled every few minutes does not look freshly changed each time.
 import type { AddonStatus, Condition, ConditionStatus, Phase } from '../model/status.ts';
+import { redactText } from '../redact.ts';
 import type { ConditionReason } from './addon/reasons.ts';
 
 export interface ConditionInput {
@@ -22,12 +23,17 @@ export function setCondition(
     type,
     status: input.status,
     reason: input.reason,
-    // Status messages are shown by kubectl; keep them bounded.
-    message: input.message.length > 1024 ? `${input.message.slice(0, 1021)}...` : input.message,
+    // Status messages are shown by kubectl (and readable without access to Secrets): keep them bounded, and mask
+    // anything that looks like a credential as a last line of defence.
+    message: boundedMessage(redactText(input.message)),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     lastTransitionTime: previous && previous.status === input.status ? previous.lastTransitionTime : now.toISOString(),
   };
   return [...(existing ?? []).filter((c) => c.type !== type), next].sort((a, b) => a.type.localeCompare(b.type));
+}
+
+function boundedMessage(message: string): string {
+  return message.length > 1024 ? `${message.slice(0, 1021)}...` : message;
 }
 
 export function getCondition(status: AddonStatus | undefined, type: Condition['type']): Condition | undefined {

@@ -23,6 +23,11 @@ export const ANNOTATIONS = {
    * set, add-ons under this resource's deterministic name that it does not hold are removed, up to that count.
    */
   unconfirmedCreates: 'clever-cloud.com/unconfirmed-creates',
+  /**
+   * "true" makes the deletion of the resource leave its add-on in place, whatever spec.deletionPolicy says: an
+   * administrator's way out when the add-on cannot be deleted (credentials gone with the namespace, or refused).
+   */
+  orphanOnDelete: 'clever-cloud.com/orphan-on-delete',
 } as const;
 
 /** The deterministic Clever add-on name, as the upstream operator uses: found again after any crash. */

@@ -64,6 +64,17 @@ export class Sessions {
     this.options = options;
   }
 
+  /** The session of a resource, with where its credentials came from (for tenancy policies). */
+  async open(
+    namespace: string,
+    credentialsRef: { name: string } | undefined,
+  ): Promise<{ session: CleverSession; origin: 'spec' | 'namespace' | 'global'; customEndpoint: boolean }> {
+    const resolved = await this.resolve(namespace, credentialsRef);
+    const origin = resolved === this.options.global ? 'global' : credentialsRef ? 'spec' : 'namespace';
+    const customEndpoint = origin !== 'global' && Boolean(resolved.apiUrl || resolved.bridgeUrl);
+    return { session: this.session(resolved), origin, customEndpoint };
+  }
+
   /** Resolves the credentials of a resource and returns the session for them. */
   async forResource(namespace: string, credentialsRef: { name: string } | undefined): Promise<CleverSession> {
     return this.session(await this.resolve(namespace, credentialsRef));

@@ -1,6 +1,7 @@
 // Admin endpoints under /__simulator/ on the main port, for tests and the playground. Unauthenticated by design:
 // the simulator is meant to listen on loopback; do not expose it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseCatalogueChange } from './catalogue-changes.ts';
 import { parseFaultRules } from './faults.ts';
 import { json, type Reply } from './http.ts';
 import { send } from './server.ts';
@@ -8,7 +9,14 @@ import type { Simulator } from './types.ts';
 
 type AdminApi = Pick<
   Simulator,
-  'requests' | 'clearRequests' | 'setFaults' | 'addons' | 'deleteAddonBehindBack' | 'rotateCredentials'
+  | 'requests'
+  | 'clearRequests'
+  | 'setFaults'
+  | 'addons'
+  | 'deleteAddonBehindBack'
+  | 'rotateCredentials'
+  | 'changeCatalogue'
+  | 'catalogueChanges'
 > & {
   faults(): unknown[];
 };
@@ -45,6 +53,16 @@ function route(api: AdminApi, method: string, path: string, raw: Buffer): Reply 
     }
     case 'GET /__simulator/addons':
       return json(api.addons());
+    case 'GET /__simulator/catalogue':
+      return json(api.catalogueChanges());
+    case 'POST /__simulator/catalogue': {
+      try {
+        api.changeCatalogue(parseCatalogueChange(JSON.parse(raw.toString('utf8') || 'null')));
+      } catch (err) {
+        return error(400, err instanceof Error ? err.message : String(err));
+      }
+      return json(api.catalogueChanges());
+    }
   }
   const m = /^POST \/__simulator\/addons\/([^/]+)\/(delete|rotate)$/.exec(key);
   if (m?.[1] && m[2]) {

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_ACCOUNTS, DEFAULT_CONSUMERS } from './accounts.ts';
 import { createAdminHandler } from './admin.ts';
+import { CatalogueChanges, type CatalogueChange } from './catalogue-changes.ts';
 import { FaultEngine } from './faults.ts';
 import { registerAddons } from './handlers/addons.ts';
 import { registerCatalogue } from './handlers/catalogue.ts';
@@ -62,6 +63,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ...(options.onDatabaseCredentials ? { onDatabaseCredentials: options.onDatabaseCredentials } : {}),
   });
   const router = new Router();
+  const catalogue = new CatalogueChanges();
   const deps: HandlerDeps = {
     router,
     service,
@@ -69,6 +71,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     accounts,
     now,
     paymentRequiredPlans: options.paymentRequiredPlans ?? [],
+    catalogue,
   };
   registerCatalogue(deps);
   registerIdentity(deps);
@@ -95,6 +98,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     addons: () => service.all().map(copy),
     deleteAddonBehindBack: (ref: string) => service.delete(mustFind(ref)),
     rotateCredentials: (ref: string) => service.rotate(mustFind(ref)),
+    changeCatalogue: (change: CatalogueChange) => catalogue.apply(change),
+    catalogueChanges: () => catalogue.list(),
   };
 
   const pipelineDeps = {

@@ -1,5 +1,6 @@
 // Public types of the simulator. Tests, benchmarks and the playground code against these, so they change only with
 // care; internal state types live in state.ts.
+import type { CatalogueChange } from './catalogue-changes.ts';
 
 /** Real database servers standing in for Clever's, by provider id: their add-ons get this host and port. */
 export type DatabaseServers = Partial<
@@ -174,5 +175,8 @@ export interface Simulator {
   addons(): SimulatedAddon[];
   deleteAddonBehindBack(addonId: string): void;
   rotateCredentials(addonId: string): void;
+  /** Retires a plan or a version, or adds a version, in the catalogue as served (src/simulator/catalogue-changes.ts). */
+  changeCatalogue(change: CatalogueChange): void;
+  catalogueChanges(): CatalogueChange[];
   stop(): Promise<void>;
 }

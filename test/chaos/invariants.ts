@@ -35,7 +35,10 @@ export interface Snapshot {
   addons: SimulatedAddon[];
   /** Text the operator put where people read: its logs, the namespace's Events, every status. */
   published: { logs: string; events: string; statuses: string };
-  /** Every credential value Clever ever handed out during the run (collected along the way). */
+  /**
+   * Every credential value Clever ever handed out during the run (collected along the way), plus the operator's own
+   * OAuth token and secret in the forms they could leak in (see credentialForms).
+   */
   secretValues: Set<string>;
 }
 
@@ -56,6 +59,28 @@ export function collectSecretValues(addons: SimulatedAddon[], into: Set<string>)
   for (const a of addons) {
     for (const { name, value } of a.env) if (isSensitiveEnvName(name) && value.length >= 8) into.add(value);
   }
+}
+
+/**
+ * A credential as it could appear in published text: as is, percent-encoded (inside an OAuth header or a URL),
+ * and base64-encoded (padded, unpadded and URL-safe: Secret data, Basic authorization).
+ */
+export function credentialForms(value: string): string[] {
+  const base64 = Buffer.from(value, 'utf8').toString('base64');
+  return [
+    ...new Set([
+      value,
+      encodeURIComponent(value),
+      base64,
+      base64.replace(/=+$/, ''),
+      Buffer.from(value, 'utf8').toString('base64url'),
+    ]),
+  ];
+}
+
+/** Adds the operator's own credentials, in every form, to the values the exposure invariant looks for. */
+export function addOperatorCredentials(credentials: readonly string[], into: Set<string>): void {
+  for (const c of credentials) for (const form of credentialForms(c)) into.add(form);
 }
 
 export function checkInvariants(s: Snapshot): InvariantResult[] {

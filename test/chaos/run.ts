@@ -11,7 +11,9 @@ import type { AddonStatus } from '../../src/model/status.ts';
 import { ANNOTATIONS } from '../../src/reconcile/names.ts';
 import { Rng } from '../../src/simulator/rng.ts';
 import { startSimulator, type FaultRule, type Simulator } from '../../src/simulator/index.ts';
+import { OPERATOR_CREDENTIALS } from '../support/operator-config.ts';
 import {
+  addOperatorCredentials,
   checkInvariants,
   collectSecretValues,
   formatInvariants,
@@ -178,6 +180,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const count = (what: string) => (counts[what] = (counts[what] ?? 0) + 1);
   const tracked: TrackedResource[] = [];
   const secretValues = new Set<string>();
+  // The replicas run with the dev account's OAuth token and secret (test/support/operator-config.ts): never shown.
+  addOperatorCredentials(OPERATOR_CREDENTIALS, secretValues);
   const deadOutputs: string[] = [];
   const replicas: (OperatorProcess | undefined)[] = [];
   const pendingRestarts = new Set<Promise<void>>();

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { getObject } from '../../src/kube/objects.ts';
-import { backupKey, type CronJobObject } from '../../src/reconcile/backup.ts';
+import { backupKey, type CronJobObject } from '../../src/reconcile/backup/index.ts';
 import type { SecretObject } from '../../src/reconcile/secret.ts';
 import { adminKubeConfig, apiError, createTestNamespace, eventually, statusMessage } from '../support/kube.ts';
 import { JobSimulator } from '../support/jobs.ts';
@@ -153,6 +153,29 @@ describe('off-platform backups and restore', () => {
     // The last success is still reported, and the add-on itself stays Ready.
     expect(unhealthy.status?.backup?.lastSuccessfulKey).toBe(key);
     expect(condition(unhealthy, 'Ready')?.status).toBe('True');
+  });
+
+  it('writes backup status as its own field manager: BackupHealthy and Ready/Synced each have one owner', async () => {
+    const db = await api.waitFor(
+      POSTGRESQL,
+      'db',
+      (r) => Boolean(backupHealthy(r)) && condition(r, 'Ready')?.status === 'True',
+      'BackupHealthy and Ready',
+      20_000,
+    );
+    type Managed = { manager?: string; operation?: string; subresource?: string; fieldsV1?: { 'f:status'?: object } };
+    const managed = (db.metadata?.managedFields ?? []) as Managed[];
+    const owners = (type: string) =>
+      managed
+        .filter(
+          (f) => f.subresource === 'status' && JSON.stringify(f.fieldsV1 ?? {}).includes(`{\\"type\\":\\"${type}\\"}`),
+        )
+        .map((f) => `${f.manager} ${f.operation}`);
+    expect(owners('BackupHealthy')).toEqual(['clever-addon-operator-backup Apply']);
+    expect(owners('Ready')).toEqual(['clever-addon-operator Update']);
+    expect(owners('Synced')).toEqual(['clever-addon-operator Update']);
+    const backupFields = managed.filter((f) => Object.keys(f.fieldsV1?.['f:status'] ?? {}).includes('f:backup'));
+    expect(backupFields.map((f) => f.manager)).toEqual(['clever-addon-operator-backup']);
   });
 
   it('removes the CronJob and the backup status when spec.backup is cleared', async () => {

@@ -13,7 +13,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { getObject } from '../../src/kube/objects.ts';
-import { backupKey, type CronJobObject } from '../../src/reconcile/backup.ts';
+import { backupKey, type CronJobObject } from '../../src/reconcile/backup/index.ts';
 import type { SecretObject } from '../../src/reconcile/secret.ts';
 import { JobSimulator } from '../support/jobs.ts';
 import { adminKubeConfig, createTestNamespace, eventually } from '../support/kube.ts';

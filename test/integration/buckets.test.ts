@@ -138,6 +138,16 @@ describe('Cellar buckets on a local S3 server', () => {
     await expect(stranger.send(new HeadBucketCommand({ Bucket: names[0] }))).rejects.toMatchObject({
       $metadata: { httpStatusCode: 403 },
     });
+    // And it verifies signatures: the right key id with a wrong secret is refused too, so the Secret's secret key is
+    // the one that works.
+    const forger = s3.client({
+      accessKeyId: data.AWS_ACCESS_KEY_ID!,
+      secretAccessKey: `${data.AWS_SECRET_ACCESS_KEY}x`,
+    });
+    await expect(forger.send(new ListObjectsV2Command({ Bucket: names[0] }))).rejects.toMatchObject({
+      name: 'SignatureDoesNotMatch',
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 
   it('keeps a bucket removed from the list, with its objects, and stops managing it', async () => {

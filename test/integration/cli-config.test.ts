@@ -1,10 +1,10 @@
 // `config check` as a user runs it: a real process, a real config file, the simulator as Clever Cloud.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   DEV_OAUTH_SECRET,
   DEV_OAUTH_TOKEN,
@@ -21,10 +21,15 @@ import { POSTGRESQL, namespaceApi } from '../support/resources.ts';
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
+async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeout?: number,
+): Promise<{ code: number; out: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['src/cli.ts', ...args], {
       cwd: root,
+      ...(timeout ? { timeout } : {}),
       env: { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), 'home-')), ...env },
     });
     return { code: 0, out: stdout + stderr };
@@ -81,6 +86,36 @@ describe('clever-addon-operator config check', () => {
     expect(code).toBe(1);
     expect(out).toContain(`${config}: api.tokn: unknown setting`);
   });
+
+  // Guarantee 9 (docs/safety.md): the parser's message quotes the lines around the error; only the place is shown.
+  it('a malformed config file: run and config check name the file, line and column, never the credential text', async () => {
+    const token = 'malformed-file-token-7c2d1e';
+    const secret = 'malformed-file-secret-b16b00';
+    const forms = [token, secret].flatMap((v) => [v, encodeURIComponent(v), Buffer.from(v).toString('base64')]);
+    const toml = file('malformed.toml', `[api]\ntoken = "${token}"\nsecret = "${secret}\n`);
+    const at = `line 3, column ${`secret = "${secret}`.length + 1}`;
+    for (const args of [
+      ['config', 'check', '--config', toml],
+      ['run', '--config', toml, '--log-format', 'json'],
+    ]) {
+      const { code, out } = await cli(args);
+      expect(code, args.join(' ')).toBe(1);
+      expect(out).toContain(`${toml}: cannot be parsed as TOML (${at})`);
+      for (const form of forms) expect(out, args.join(' ')).not.toContain(form);
+    }
+
+    // The same from the upstream search path, in YAML: an unclosed quote on line 2.
+    const home = mkdtempSync(join(tmpdir(), 'home-'));
+    const yaml = join(home, '.config/clever-kubernetes-operator/config.yaml');
+    mkdirSync(dirname(yaml), { recursive: true });
+    writeFileSync(yaml, `api:\n  token: "${token}\n  secret: ${secret}\n`);
+    const { code, out } = await cli(['config', 'check'], { HOME: home });
+    expect(code).toBe(1);
+    expect(out).toMatch(
+      new RegExp(`${yaml.replace(/[.]/g, '\\.')}: cannot be parsed as YAML \\(line \\d+, column \\d+\\)`),
+    );
+    for (const form of forms) expect(out).not.toContain(form);
+  });
 });
 
 describe('clever-addon-operator run: the Clever rate limit', () => {
@@ -111,5 +146,28 @@ describe('clever-addon-operator run: the Clever rate limit', () => {
       await stopProcess(p.child, 'SIGTERM');
       await sim.stop();
     }
+  });
+});
+
+describe('clever-addon-operator run: the Lease namespace outside a cluster', () => {
+  it('with a kubeconfig and leader election on but no Lease namespace: exits 1 at start, naming the flag', async () => {
+    // A remote run that guessed "default" would hold a Lease of its own beside the in-cluster install's, and both
+    // would reconcile. The timeout only bounds a regression (a run that starts instead): its code is then not 1.
+    const { code, out } = await cli(
+      [
+        'run',
+        '--kubeconfig',
+        inject('kubeconfigPath'),
+        '--metrics-address',
+        '127.0.0.1:0',
+        '--health-address',
+        '127.0.0.1:0',
+      ],
+      { POD_NAMESPACE: 'not-a-lease-namespace' },
+      20_000,
+    );
+    expect(code).toBe(1);
+    expect(out).toContain('--leader-election-namespace');
+    expect(out).not.toContain('starting clever-addon-operator');
   });
 });

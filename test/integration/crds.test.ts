@@ -87,38 +87,51 @@ describe('generated CRDs on a real API server', () => {
       expect(got.spec.instance.region).toBe(provider.defaultRegion);
     });
 
-    it('refuses a region change and an organisation change, and lets the plan change', async () => {
+    // Region and owner were immutable from creation on (a field rule, `self == oldSelf`), so a typo in a resource
+    // whose add-on was never created could not be fixed; and that rule did not run when spec.organisation was added
+    // later, so a bound resource could be moved to another owner. The rules now sit on the root and hold exactly
+    // once status.addonId is set (issue 13, guarantees 2 and 11).
+    it('lets region and organisation be corrected before the add-on exists, and refuses both after', async () => {
       const name = `immutable-${provider.singular}`;
+      const hasRegion = Boolean((provider.spec as unknown as { shape: Record<string, unknown> }).shape.instance);
       await custom.createNamespacedCustomObject({
         ...params(),
         body: {
           apiVersion: `${API_GROUP}/${provider.crdVersion}`,
           kind,
           metadata: { name },
-          spec: { organisation: ORG, instance: { region: 'par', plan: 'a' } },
+          spec: hasRegion ? { instance: { region: 'par', plan: 'a' } } : {},
         },
       });
       const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-      const region = await apiError(
-        custom.patchNamespacedCustomObject(
-          { ...params(), name, body: { spec: { instance: { region: 'mtl' } } } },
-          merge,
-        ),
-      );
-      expect(region.code).toBe(422);
-      expect(String(region.body)).toContain('region is immutable');
-      const org = await apiError(
-        custom.patchNamespacedCustomObject(
-          { ...params(), name, body: { spec: { organisation: 'orga_other' } } },
-          merge,
-        ),
-      );
-      expect(String(org.body)).toContain('organisation is immutable');
-      const planned = (await custom.patchNamespacedCustomObject(
-        { ...params(), name, body: { spec: { instance: { plan: 'b' } } } },
+      const patch = (spec: Record<string, unknown>) =>
+        custom.patchNamespacedCustomObject({ ...params(), name, body: { spec } }, merge) as Promise<{
+          spec: { organisation?: string; instance?: { region: string; plan: string } };
+        }>;
+      // Nothing created yet: a typo can be corrected, and the owner added or changed.
+      if (hasRegion) expect((await patch({ instance: { region: 'mtl' } })).spec.instance?.region).toBe('mtl');
+      expect((await patch({ organisation: 'orga_typo' })).spec.organisation).toBe('orga_typo');
+      expect((await patch({ organisation: null })).spec.organisation).toBeUndefined();
+
+      // The operator records the add-on.
+      await custom.patchNamespacedCustomObjectStatus(
+        { ...params(), name, body: { status: { addonId: 'addon_x', organisation: ORG } } },
         merge,
-      )) as { spec: { instance: { plan: string } } };
-      expect(planned.spec.instance.plan).toBe('b');
+      );
+      // Adding an owner the add-on does not live in (absent before: a field rule never ran here).
+      const added = await apiError(patch({ organisation: 'orga_other' }));
+      expect(added.code).toBe(422);
+      expect(String(added.body)).toContain('organisation is immutable once the add-on exists');
+      // Writing down the owner it already lives in is allowed; changing it afterwards is not.
+      expect((await patch({ organisation: ORG })).spec.organisation).toBe(ORG);
+      const changed = await apiError(patch({ organisation: 'orga_other' }));
+      expect(String(changed.body)).toContain('organisation is immutable once the add-on exists');
+      if (hasRegion) {
+        const region = await apiError(patch({ instance: { region: 'rbx' } }));
+        expect(region.code).toBe(422);
+        expect(String(region.body)).toContain('region is immutable once the add-on exists');
+        expect((await patch({ instance: { plan: 'b' } })).spec.instance?.plan).toBe('b');
+      }
     });
 
     it('refuses an unknown deletion policy, naming the field and the allowed values', async () => {

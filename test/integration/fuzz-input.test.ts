@@ -25,6 +25,10 @@ interface Case {
   field: string;
   /** A merge patch applied after creation (immutable-field edits); the create itself is valid and paused. */
   edit?: Record<string, unknown>;
+  /** The resource's name when it matters (default fuzz-<id>). */
+  name?: string;
+  /** An object made before the resource, holding a name the resource would write (issue 13, guarantee 6). */
+  squatter?: 'secret' | 'owned-secret' | 'cronjob';
 }
 
 const KINDS = {
@@ -218,6 +222,95 @@ function generate(seed: number): Case[] {
       edit: { spec: edit },
     });
   }
+  // Issue 13, guarantee 6: a resource whose Secret (or backup CronJob) could never be written. Valid to the API
+  // server, so only the operator can tell, and it must tell before the create call: no add-on is bought for nothing.
+  const backupSpec = (schedule = '17 3 * * *') => ({
+    backup: {
+      schedule,
+      target: {
+        s3: { endpoint: 'https://s3.example.com', bucket: 'dumps', credentialsSecretRef: { name: 'no-such' } },
+      },
+    },
+  });
+  const badKeys = ['has space', 'a/b/c', '-lead', 'Upper.Example.com/x', 'x'.repeat(64), '/empty-prefix', 'émoji'];
+  for (let i = 0; i < 4; i++) {
+    const n = 246 + Math.floor(rng.next() * 7);
+    add({
+      category: 'undeliverable: Secret name too long',
+      kind: anyKind(),
+      spec: {},
+      name: `fuzz-long-${i}-${'a'.repeat(n - 12)}`.slice(0, n),
+      field: 'metadata.name',
+    });
+  }
+  for (const key of badKeys) {
+    add({
+      category: 'undeliverable: label key',
+      kind: anyKind(),
+      spec: { secret: { labels: { [key]: 'x' } } },
+      field: `spec.secret.labels[${key}]`,
+    });
+    add({
+      category: 'undeliverable: annotation key',
+      kind: anyKind(),
+      spec: { secret: { annotations: { [key]: 'any value' } } },
+      field: `spec.secret.annotations[${key}]`,
+    });
+  }
+  for (const value of ['v-', 'has space', 'v'.repeat(64)]) {
+    add({
+      category: 'undeliverable: label value',
+      kind: anyKind(),
+      spec: { secret: { labels: { ok: value } } },
+      field: 'spec.secret.labels[ok]',
+    });
+  }
+  const templates: [Kind, string][] = [
+    ['Redis', '{{ POSTGRESQL_ADDON_HOST }}'],
+    ['PostgreSql', '{{ REDIS_URL }}'],
+    ['MySql', '{{ host | shout }}'],
+    ['MongoDb', 'mongodb://{{ host'],
+    ['Cellar', '{{ }}'],
+    ['PostgreSql', '{{ DATABASE_URL | nope }}'],
+  ];
+  for (const [kind, text] of templates) {
+    add({
+      category: 'undeliverable: template',
+      kind,
+      spec: { secret: { template: { EXTRA: text } } },
+      field: 'spec.secret.template.EXTRA',
+    });
+  }
+  for (let i = 0; i < 3; i++) {
+    add({
+      category: 'undeliverable: foreign Secret',
+      kind: anyKind(),
+      spec: {},
+      squatter: 'secret',
+      field: 'spec.secret.name',
+    });
+    // Like a second kind of the same name in the namespace: the Secret is owned, by something else.
+    add({
+      category: 'undeliverable: foreign Secret',
+      kind: anyKind(),
+      spec: {},
+      squatter: 'owned-secret',
+      field: 'spec.secret.name',
+    });
+    add({
+      category: 'undeliverable: foreign CronJob',
+      kind: 'PostgreSql',
+      spec: backupSpec(),
+      squatter: 'cronjob',
+      field: 'spec.backup',
+    });
+  }
+  add({
+    category: 'undeliverable: backup schedule',
+    kind: 'PostgreSql',
+    spec: backupSpec('0 0 31 2 *'),
+    field: 'spec.backup.schedule',
+  });
   return cases.map((c, id) => ({ ...c, id, plural: KINDS[c.kind as Kind] }));
 }
 
@@ -244,11 +337,47 @@ describe('bad input (seeded fuzzing)', () => {
     await op?.stop();
   });
 
+  /** Someone else's object under a name the resource `name` would write. */
+  async function squat(what: NonNullable<Case['squatter']>, name: string): Promise<void> {
+    if (what === 'secret') return api.createSecret(`${name}-secrets`, { note: 'hand-made' });
+    if (what === 'owned-secret') {
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      const owner = await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: `${name}-owner` } } });
+      return api.createSecret(
+        `${name}-secrets`,
+        { note: 'owned by another object' },
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          name: owner.metadata!.name!,
+          uid: owner.metadata!.uid!,
+        },
+      );
+    }
+    const batch = kc.makeApiClient(k8s.BatchV1Api);
+    await batch.createNamespacedCronJob({
+      namespace,
+      body: {
+        metadata: { name: `${name}-backup` },
+        spec: {
+          schedule: '0 0 * * *',
+          suspend: true,
+          jobTemplate: {
+            spec: {
+              template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
+            },
+          },
+        },
+      },
+    });
+  }
+
   it(`refuses or reports each of ${cases.length} bad resources, with no Clever write call`, async () => {
     expect(cases.length).toBeGreaterThanOrEqual(200);
     const outcomes: Outcome[] = [];
     const submit = async (c: Case): Promise<Outcome> => {
-      const name = `fuzz-${c.id}`;
+      const name = c.name ?? `fuzz-${c.id}`;
+      if (c.squatter) await squat(c.squatter, name);
       try {
         await custom.createNamespacedCustomObject({
           group: GROUP,
@@ -320,6 +449,15 @@ describe('bad input (seeded fuzzing)', () => {
     }
     console.log(`fuzz seed ${SEED}: ${cases.length} bad resources`);
     console.table(byCategory);
+
+    // The resources whose Secret could never be written (issue 13, guarantee 6) each got a Warning event too.
+    const warned = new Set(
+      (await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({ namespace })).items
+        .filter((e) => e.type === 'Warning')
+        .map((e) => e.involvedObject.name),
+    );
+    const unwarned = accepted.filter((o) => o.case.category.startsWith('undeliverable') && !warned.has(o.name));
+    expect(unwarned.map((o) => `${o.case.category} ${o.name.slice(0, 40)}`)).toEqual([]);
 
     // Not one Clever write call was spent on any of it.
     expect(writeCalls(op.sim.requests())).toEqual([]);

@@ -81,6 +81,7 @@ function deploymentOf(all: Doc[]) {
     args: string[];
     env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
     securityContext: Record<string, unknown>;
+    resources: { requests?: Record<string, string>; limits?: Record<string, string> };
     livenessProbe: { httpGet: { path: string } };
     readinessProbe: { httpGet: { path: string } };
   };
@@ -137,7 +138,9 @@ describe('helm chart', () => {
     });
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
-    expect(container.env.map((e) => e.name)).toEqual(['POD_NAMESPACE']);
+    expect(container.env.map((e) => e.name)).toEqual(['POD_NAMESPACE', 'NODE_OPTIONS']);
+    // In the pod the Lease namespace is given explicitly too: the release namespace, where the Lease Role is.
+    expect(container.args).toContain('--leader-election-namespace=ops');
     // The Lease Role is in the release namespace, limited to the Lease's name except for create.
     const lease = all.find((d) => d.kind === 'Role')!;
     expect(lease.metadata.namespace).toBe('ops');
@@ -214,12 +217,64 @@ describe('helm chart', () => {
   it('rbac.backups adds exactly the batch rules backups use', async () => {
     const rulesOf = (all: Doc[]) => all.find((d) => d.kind === 'ClusterRole')!.rules!;
     const base = rulesOf(await template('ops'));
-    const withBackups = rulesOf(await template('ops', '--set', 'rbac.backups=true'));
+    const withBackups = rulesOf(
+      await template('ops', '--set', 'rbac.backups=true', '--set', 'operator.backupImage=r.example/b@sha256:0'),
+    );
     expect(base.some((r) => r.apiGroups.includes('batch'))).toBe(false);
     expect(withBackups.slice(base.length)).toEqual([
       { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get', 'create', 'patch', 'delete'] },
       { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
     ]);
+  });
+
+  it('secure defaults: no workload rules and rollouts off, one value turns both on', async () => {
+    const workloadGroups = ['apps', 'paperclip.inc'];
+    const off = await template('ops');
+    const rules = off.find((d) => d.kind === 'ClusterRole')!.rules!;
+    expect(rules.filter((r) => r.apiGroups.some((g) => workloadGroups.includes(g)))).toEqual([]);
+    expect(deploymentOf(off).container.args).toContain('--workload-rollouts=false');
+    const on = await template('ops', '--set', 'rbac.workloadRollouts=true');
+    expect(on.find((d) => d.kind === 'ClusterRole')!.rules!.slice(rules.length)).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'patch'] },
+      { apiGroups: ['paperclip.inc'], resources: ['instances'], verbs: ['get', 'patch'] },
+    ]);
+    expect(deploymentOf(on).container.args).toContain('--workload-rollouts=true');
+  });
+
+  it('memory: the benchmark-sized default, and the Node heap cap follows the limit', async () => {
+    const heapOf = async (...values: string[]) =>
+      deploymentOf(await template('ops', ...values)).container.env.find((e) => e.name === 'NODE_OPTIONS')?.value;
+    // docs/benchmarks.md: 443.4 MiB peak with 10,000 idle add-ons, 319.5 MiB creating 1,000.
+    const { container } = deploymentOf(await template('ops'));
+    expect(container.resources).toMatchObject({ requests: { memory: '320Mi' }, limits: { memory: '512Mi' } });
+    expect(await heapOf()).toBe('--max-old-space-size=384');
+    expect(await heapOf('--set', 'resources.limits.memory=1Gi')).toBe('--max-old-space-size=768');
+    expect(await heapOf('--set', 'resources.limits.memory=2048Mi')).toBe('--max-old-space-size=1536');
+    // 1000M = 953 MiB (rounded down), 75 %: 714.
+    expect(await heapOf('--set', 'resources.limits.memory=1000M')).toBe('--max-old-space-size=714');
+    expect(await heapOf('--set-string', 'resources.limits.memory=1073741824')).toBe('--max-old-space-size=768');
+    expect(await heapOf('--set', 'resources.limits.memory=1Gi', '--set', 'nodeHeapPercent=50')).toBe(
+      '--max-old-space-size=512',
+    );
+    // No limit: no cap (Node's own default), rather than a cap computed from nothing.
+    expect(await heapOf('--set', 'resources.limits=null')).toBeUndefined();
+    expect(await helmFails(['template', 'x', CHART, '--set', 'resources.limits.memory=64Mi'])).toContain(
+      'resources.limits.memory 64Mi is 64 MiB',
+    );
+    expect(await helmFails(['template', 'x', CHART, '--set', 'resources.limits.memory=1Xi'])).toContain(
+      'unknown unit "Xi"',
+    );
+  });
+
+  it('backups need an image of your own: no default pointing at a registry this chart does not control', async () => {
+    expect(await helmFails(['template', 'x', CHART, '--set', 'rbac.backups=true'])).toContain(
+      'rbac.backups=true needs operator.backupImage',
+    );
+    const pinned = 'registry.example.com/ops/backup-tools@sha256:' + 'a'.repeat(64);
+    const { container } = deploymentOf(
+      await template('ops', '--set', 'rbac.backups=true', '--set', `operator.backupImage=${pinned}`),
+    );
+    expect(container.args).toContain(`--backup-image=${pinned}`);
   });
 
   it('bad values fail at install: schema violations and replicas > 1 without leader election', async () => {

@@ -69,6 +69,23 @@ describe('production install (what the Dockerfile ships)', () => {
     expect(dockerfile).not.toMatch(/^HEALTHCHECK/m);
   });
 
+  it('ships no development tooling: no simulator, playground or control-plane launcher; asking for them says so', async () => {
+    const dist = join(app, 'dist', 'src');
+    for (const dev of ['simulator', 'controlplane', 'commands/playground.js']) {
+      expect(existsSync(join(dist, dev)), dev).toBe(false);
+    }
+    expect(listing(join(app, 'dist')).filter((f) => /simulator|controlplane|playground/.test(f))).toEqual([]);
+    expect(existsSync(join(dist, 'commands', 'run.js'))).toBe(true);
+    for (const command of ['simulator', 'playground']) {
+      const failed = await cli([command]).then(
+        () => undefined,
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(failed?.code, command).toBe(2);
+      expect(failed?.stderr).toContain(`"${command}" is a development command and is not part of this installation`);
+    }
+  });
+
   it('--help, run --help and crds work from the compiled output', async () => {
     expect((await cli(['--help'])).stdout).toContain('Usage: clever-addon-operator <command>');
     expect((await cli(['run', '--help'])).stdout).toContain('--leader-election');

@@ -1,9 +1,11 @@
-// The chart's RBAC is sufficient and minimal. The chart's ServiceAccount, Roles and RoleBindings (watchNamespaces =
-// one namespace) are applied to the real API server; the operator runs with a token of that ServiceAccount (from the
-// TokenRequest API) through a full create -> Ready -> rollout -> delete cycle on the simulator. Sufficient: the cycle
-// completes and the API server refused nothing. Minimal: every API call the operator made is recorded, and each
-// (resource, verb) the chart grants was used, but for the exceptions listed with their reason; the granted set also
-// equals the list below, derived from the code, so a new verb in the code fails here until the chart grants it.
+// The chart's RBAC is sufficient and minimal, for both shapes of install: the default (a ClusterRole, the whole
+// cluster watched, workload rollouts off) and watchNamespaces = one namespace (Roles) with rbac.workloadRollouts on.
+// The chart's ServiceAccount and RBAC objects are applied to the real API server; the operator runs with a token of
+// that ServiceAccount (from the TokenRequest API), and with the --workload-rollouts value the rendered Deployment
+// passes, through a full create -> Ready -> rollout (or its refusal) -> delete cycle on the simulator. Sufficient: the
+// cycle completes and the API server refused nothing. Minimal: every API call the operator made is recorded, and
+// each (resource, verb) the chart grants was used, but for the exceptions listed with their reason; the granted set
+// also equals the list below, derived from the code, so a new verb in the code fails here until the chart grants it.
 import * as k8s from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,7 +22,6 @@ import { adminKubeConfig, createTestNamespace, eventually } from '../support/kub
 import { ensureCrds, startOperator, type OperatorHarness } from '../support/operator.ts';
 
 const run = promisify(execFile);
-const SA = 'clever-addon-operator';
 
 interface Rule {
   apiGroups: string[];
@@ -29,17 +30,23 @@ interface Rule {
   resourceNames?: string[];
 }
 
-/** What the code does, per resource (src/kube, src/reconcile, src/operator/manager.ts). */
-const EXPECTED = [
+/** What the code does, per resource (src/kube, src/reconcile, src/operator/manager.ts), rollouts off. */
+const EXPECTED_BASE = [
   'api.clever-cloud.com/<kinds>/finalizers: update',
   'api.clever-cloud.com/<kinds>/status: patch',
   'api.clever-cloud.com/<kinds>: get list patch watch',
+  'coordination.k8s.io/leases: create get update',
+  'core/events: create patch',
+  'core/namespaces: list watch',
+  'core/secrets: create delete get list patch watch',
+  'policy.clever-addon-operator.io/addonpolicies/status: patch',
+  'policy.clever-addon-operator.io/addonpolicies: list watch',
+];
+/** What spec.secret.rolloutRestart adds (rbac.workloadRollouts=true). */
+const EXPECTED_ROLLOUTS = [
   'apps/daemonsets: get patch',
   'apps/deployments: get patch',
   'apps/statefulsets: get patch',
-  'coordination.k8s.io/leases: create get update',
-  'core/events: create patch',
-  'core/secrets: create delete get list patch watch',
   'paperclip.inc/instances: get patch',
 ];
 
@@ -61,6 +68,8 @@ const NOT_EXERCISED: Record<string, string> = {
   'apps/daemonsets patch': 'same code path as deployments',
   'paperclip.inc/instances get': 'same code path as deployments; the Paperclip CRD is not installed here',
   'paperclip.inc/instances patch': 'same code path as deployments',
+  'policy.clever-addon-operator.io/addonpolicies/status patch':
+    'the committed spend is written only when an AddonPolicy exists; exercised by test/integration/policy.test.ts',
 };
 
 const kindsPlurals = new Set<string>();
@@ -91,7 +100,9 @@ function callKey(method: string, path: string, watch: boolean): string | undefin
   const group = parts[0] === 'api' ? '' : parts[1]!;
   let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
   if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
-  else if (rest[0] === 'namespaces') return undefined; // a namespace object itself: the operator never touches one
+  // The Namespace list and watch (their labels select AddonPolicies); a single namespace object is never touched.
+  else if (rest[0] === 'namespaces' && rest.length === 1) rest = ['namespaces'];
+  else if (rest[0] === 'namespaces') return undefined;
   if (rest.length === 0) return undefined; // discovery
   const [plural, name, sub] = rest;
   const resource = sub ? `${plural}/${sub}` : plural!;
@@ -106,160 +117,215 @@ function callKey(method: string, path: string, watch: boolean): string | undefin
   return `${resourceKey(group, resource)} ${verb}`;
 }
 
-describe('RBAC: the operator with exactly the chart permissions', () => {
-  let namespace: string;
-  let rules: Rule[] = [];
-  let op: OperatorHarness | undefined;
-  const calls = new Map<string, number>();
-  const forbidden: string[] = [];
-  // Called with the recorded client as `this` (see the wrappers below).
-  // eslint-disable-next-line @typescript-eslint/unbound-method
-  const originalRequest = KubeClient.prototype.request;
-  // eslint-disable-next-line @typescript-eslint/unbound-method
-  const originalWatch = KubeClient.prototype.watch;
+interface Install {
+  title: string;
+  /** helm --set values beyond the namespace. */
+  values: (namespace: string) => string[];
+  /** RBAC kinds the install renders. */
+  kinds: string[];
+  /** Watch only the test namespace (Roles), or the whole cluster (ClusterRole). */
+  watchAll: boolean;
+  expected: string[];
+}
 
-  beforeAll(async () => {
-    await ensureCrds();
-    const admin = adminKubeConfig();
-    namespace = await createTestNamespace(admin, 'rbac');
-    // The chart's RBAC objects, rendered for this namespace.
-    const { stdout } = await run(join(defaultBinDir(), 'helm'), [
-      'template',
-      'clever-addon-operator',
-      CHART,
-      '--namespace',
-      namespace,
-      '--set',
-      `watchNamespaces={${namespace}}`,
-    ]);
-    const docs = parseAllDocuments(stdout)
-      .map((d) => d.toJSON() as (KubeObject & { rules?: Rule[] }) | null)
-      .filter((d): d is KubeObject & { rules?: Rule[] } => d !== null);
-    const crds = parseAllDocuments(await readCrds())
-      .map((d) => d.toJSON() as { spec: { names: { plural: string } } } | null)
-      .filter((d) => d !== null);
-    for (const c of crds) kindsPlurals.add(c.spec.names.plural);
-    for (const d of docs.filter((x) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(x.kind!))) {
-      await applyObject(admin, d, 'rbac-test', { force: true });
-      rules.push(...(d.rules ?? []));
-    }
-    rules = rules.filter(Boolean);
+const INSTALLS: Install[] = [
+  {
+    title: 'default install (ClusterRole, whole cluster, rollouts off)',
+    // A release name of its own: ClusterRoles are cluster-scoped, and the ServiceAccount is named after the release.
+    values: (namespace) => ['--set', `fullnameOverride=${namespace}-cao`],
+    kinds: ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'],
+    watchAll: true,
+    expected: EXPECTED_BASE,
+  },
+  {
+    title: 'watchNamespaces install (Roles) with rbac.workloadRollouts=true',
+    values: (namespace) => ['--set', `watchNamespaces={${namespace}}`, '--set', 'rbac.workloadRollouts=true'],
+    // AddonPolicies are cluster-scoped: their read rules are a ClusterRole in every install.
+    kinds: ['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'],
+    watchAll: false,
+    expected: [...EXPECTED_BASE, ...EXPECTED_ROLLOUTS].sort(),
+  },
+];
 
-    // A token for the ServiceAccount, as the kubelet would mount it.
-    const token = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
-      name: SA,
-      namespace,
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    const sa = new k8s.KubeConfig();
-    const cluster = admin.getCurrentCluster()!;
-    sa.loadFromOptions({
-      clusters: [{ ...cluster }],
-      users: [{ name: 'sa', token: token.status!.token }],
-      contexts: [{ name: 'sa', cluster: cluster.name, user: 'sa', namespace }],
-      currentContext: 'sa',
-    });
+for (const install of INSTALLS)
+  describe(`RBAC: the operator with exactly the chart permissions, ${install.title}`, () => {
+    let namespace: string;
+    let rules: Rule[] = [];
+    let op: OperatorHarness | undefined;
+    let sa = '';
+    let rollouts = false;
+    const clusterScoped: KubeObject[] = [];
+    const calls = new Map<string, number>();
+    const forbidden: string[] = [];
+    // Called with the recorded client as `this` (see the wrappers below).
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const originalRequest = KubeClient.prototype.request;
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const originalWatch = KubeClient.prototype.watch;
 
-    // Record every call the operator's client makes (the admin's calls go through other KubeClient instances).
-    const saClient = KubeClient.for(sa);
-    const record = (method: string, path: string, watch: boolean, err?: unknown) => {
-      const key = callKey(method, path, watch);
-      if (key) calls.set(key, (calls.get(key) ?? 0) + 1);
-      if (err instanceof k8s.ApiException && err.code === 403) forbidden.push(`${method} ${path}`);
-    };
-    KubeClient.prototype.request = async function <T>(this: KubeClient, ...args: Parameters<KubeClient['request']>) {
-      if (this !== saClient) return originalRequest.apply(this, args) as Promise<T>;
-      try {
-        const result = (await originalRequest.apply(this, args)) as T;
-        record(args[0], args[1], false);
-        return result;
-      } catch (err) {
-        record(args[0], args[1], false, err);
-        throw err;
+    beforeAll(async () => {
+      await ensureCrds();
+      const admin = adminKubeConfig();
+      namespace = await createTestNamespace(admin, 'rbac');
+      // The chart's RBAC objects, rendered for this namespace.
+      const { stdout } = await run(join(defaultBinDir(), 'helm'), [
+        'template',
+        'clever-addon-operator',
+        CHART,
+        '--namespace',
+        namespace,
+        ...install.values(namespace),
+      ]);
+      const docs = parseAllDocuments(stdout)
+        .map((d) => d.toJSON() as (KubeObject & { rules?: Rule[] }) | null)
+        .filter((d): d is KubeObject & { rules?: Rule[] } => d !== null);
+      // The add-on kinds only: the policy kind has rules of its own.
+      const crds = parseAllDocuments(await readCrds())
+        .map((d) => d.toJSON() as { spec: { group: string; names: { plural: string } } } | null)
+        .filter(
+          (d): d is { spec: { group: string; names: { plural: string } } } =>
+            d !== null && d.spec.group === 'api.clever-cloud.com',
+        );
+      for (const c of crds) kindsPlurals.add(c.spec.names.plural);
+      expect([...new Set(docs.filter((x) => x.kind?.match(/Role|ServiceAccount/)).map((x) => x.kind))].sort()).toEqual(
+        [...install.kinds].sort(),
+      );
+      for (const d of docs.filter((x) => install.kinds.includes(x.kind!))) {
+        await applyObject(admin, d, 'rbac-test', { force: true });
+        if (d.kind!.startsWith('Cluster')) clusterScoped.push(d);
+        if (d.kind === 'ServiceAccount') sa = d.metadata!.name!;
+        rules.push(...(d.rules ?? []));
       }
-    };
-    KubeClient.prototype.watch = async function (this: KubeClient, ...args: Parameters<KubeClient['watch']>) {
-      if (this === saClient) record('GET', args[0], true);
-      try {
-        return await originalWatch.apply(this, args);
-      } catch (err) {
-        if (this === saClient) record('GET', args[0], true, err);
-        throw err;
+      rules = rules.filter(Boolean);
+      // The operator runs with the rollout switch the rendered Deployment passes, as the pod would.
+      const deployment = docs.find((x) => x.kind === 'Deployment') as
+        (KubeObject & { spec: { template: { spec: { containers: { args: string[] }[] } } } }) | undefined;
+      const args = deployment!.spec.template.spec.containers[0]!.args;
+      expect(args).toContain(`--leader-election-namespace=${namespace}`);
+      rollouts = args.includes('--workload-rollouts=true');
+
+      // A token for the ServiceAccount, as the kubelet would mount it.
+      const token = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
+        name: sa,
+        namespace,
+        body: { spec: { audiences: [], expirationSeconds: 3600 } },
+      });
+      const saConfig = new k8s.KubeConfig();
+      const cluster = admin.getCurrentCluster()!;
+      saConfig.loadFromOptions({
+        clusters: [{ ...cluster }],
+        users: [{ name: 'sa', token: token.status!.token }],
+        contexts: [{ name: 'sa', cluster: cluster.name, user: 'sa', namespace }],
+        currentContext: 'sa',
+      });
+
+      // Record every call the operator's client makes (the admin's calls go through other KubeClient instances).
+      const saClient = KubeClient.for(saConfig);
+      const record = (method: string, path: string, watch: boolean, err?: unknown) => {
+        const key = callKey(method, path, watch);
+        if (key) calls.set(key, (calls.get(key) ?? 0) + 1);
+        if (err instanceof k8s.ApiException && err.code === 403) forbidden.push(`${method} ${path}`);
+      };
+      KubeClient.prototype.request = async function <T>(this: KubeClient, ...args: Parameters<KubeClient['request']>) {
+        if (this !== saClient) return originalRequest.apply(this, args) as Promise<T>;
+        try {
+          const result = (await originalRequest.apply(this, args)) as T;
+          record(args[0], args[1], false);
+          return result;
+        } catch (err) {
+          record(args[0], args[1], false, err);
+          throw err;
+        }
+      };
+      KubeClient.prototype.watch = async function (this: KubeClient, ...args: Parameters<KubeClient['watch']>) {
+        if (this === saClient) record('GET', args[0], true);
+        try {
+          return await originalWatch.apply(this, args);
+        } catch (err) {
+          if (this === saClient) record('GET', args[0], true, err);
+          throw err;
+        }
+      };
+
+      op = await startOperator({
+        namespaces: install.watchAll ? [] : [namespace],
+        simulator: { provisioningDelayMs: 300 },
+        manager: {
+          kubeConfig: saConfig,
+          workloadRollouts: rollouts,
+          // Short timings so the cycle sees lease renewals (update), not only the acquisition.
+          leaderElection: {
+            namespace,
+            name: 'clever-addon-operator',
+            identity: 'rbac-test',
+            leaseDurationMs: 3_000,
+            renewDeadlineMs: 2_000,
+            retryPeriodMs: 500,
+          },
+        },
+      });
+    });
+
+    afterAll(async () => {
+      await op?.stop();
+      KubeClient.prototype.request = originalRequest;
+      KubeClient.prototype.watch = originalWatch;
+      const admin = adminKubeConfig();
+      for (const d of clusterScoped) {
+        await admin
+          .makeApiClient(k8s.RbacAuthorizationV1Api)
+          [d.kind === 'ClusterRole' ? 'deleteClusterRole' : 'deleteClusterRoleBinding']({ name: d.metadata!.name! })
+          .catch(() => undefined);
       }
-    };
-
-    op = await startOperator({
-      namespaces: [namespace],
-      simulator: { provisioningDelayMs: 300 },
-      manager: {
-        kubeConfig: sa,
-        // Short timings so the cycle sees lease renewals (update), not only the acquisition.
-        leaderElection: {
-          namespace,
-          name: 'clever-addon-operator',
-          identity: 'rbac-test',
-          leaseDurationMs: 3_000,
-          renewDeadlineMs: 2_000,
-          retryPeriodMs: 500,
-        },
-      },
     });
-  });
 
-  afterAll(async () => {
-    await op?.stop();
-    KubeClient.prototype.request = originalRequest;
-    KubeClient.prototype.watch = originalWatch;
-  });
-
-  it('the chart grants exactly what the code uses (no more, no wildcard)', () => {
-    expect(granted(rules)).toEqual(EXPECTED);
-  });
-
-  it('create -> Ready -> rollout -> delete completes with the chart permissions, nothing refused', async () => {
-    const admin = adminKubeConfig();
-    await applyObject(
-      admin,
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'app', namespace },
-        spec: {
-          selector: { matchLabels: { app: 'app' } },
-          template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
-        },
-      },
-      'rbac-test',
-    );
-    const ref = { apiVersion: 'api.clever-cloud.com/v1', kind: 'PostgreSql', namespace, name: 'db' };
-    await applyObject(
-      admin,
-      {
-        apiVersion: ref.apiVersion,
-        kind: ref.kind,
-        metadata: { name: 'db', namespace },
-        spec: { secret: { rolloutRestart: [{ kind: 'Deployment', name: 'app' }] } },
-      },
-      'rbac-test',
-    );
-    type Res = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
-    await eventually(
-      async () => {
-        const r = await getObject<Res>(admin, ref);
-        return r?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
-      },
-      30_000,
-      'PostgreSql db Ready',
-    );
-    const secret = await getObject<KubeObject & { data?: Record<string, string> }>(admin, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      namespace,
-      name: 'db-secrets',
+    it('the chart grants exactly what the code uses (no more, no wildcard)', () => {
+      expect(granted(rules)).toEqual(install.expected);
     });
-    expect(Object.keys(secret?.data ?? {})).toContain('DATABASE_URL');
-    await eventually(
-      async () => {
+
+    it('create -> Ready -> rollout (or its refusal) -> delete completes with the chart permissions, nothing refused', async () => {
+      const admin = adminKubeConfig();
+      await applyObject(
+        admin,
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'app', namespace },
+          spec: {
+            selector: { matchLabels: { app: 'app' } },
+            template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+          },
+        },
+        'rbac-test',
+      );
+      const ref = { apiVersion: 'api.clever-cloud.com/v1', kind: 'PostgreSql', namespace, name: 'db' };
+      await applyObject(
+        admin,
+        {
+          apiVersion: ref.apiVersion,
+          kind: ref.kind,
+          metadata: { name: 'db', namespace },
+          spec: { secret: { rolloutRestart: [{ kind: 'Deployment', name: 'app' }] } },
+        },
+        'rbac-test',
+      );
+      type Res = KubeObject & { status?: { conditions?: { type: string; status: string; reason?: string }[] } };
+      await eventually(
+        async () => {
+          const r = await getObject<Res>(admin, ref);
+          return r?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+        },
+        30_000,
+        'PostgreSql db Ready',
+      );
+      const secret = await getObject<KubeObject & { data?: Record<string, string> }>(admin, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        namespace,
+        name: 'db-secrets',
+      });
+      expect(Object.keys(secret?.data ?? {})).toContain('DATABASE_URL');
+      const annotated = async () => {
         const d = await getObject<
           KubeObject & { spec: { template: { metadata: { annotations?: Record<string, string> } } } }
         >(admin, { apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'app' });
@@ -267,56 +333,72 @@ describe('RBAC: the operator with exactly the chart permissions', () => {
         return Object.keys(d?.spec.template.metadata.annotations ?? {}).find((k) =>
           k.startsWith('clever-cloud.com/secret-hash'),
         );
-      },
-      15_000,
-      'the Deployment rolled',
-    );
-    expect(op!.sim.addons()).toHaveLength(1);
-
-    await admin.makeApiClient(k8s.CustomObjectsApi).deleteNamespacedCustomObject({
-      group: 'api.clever-cloud.com',
-      version: 'v1',
-      namespace,
-      plural: 'postgresqls',
-      name: 'db',
-    });
-    await eventually(async () => ((await getObject(admin, ref)) ? undefined : true), 30_000, 'PostgreSql db gone');
-    expect(op!.sim.addons()).toHaveLength(0);
-    expect(await getObject(admin, { apiVersion: 'v1', kind: 'Secret', namespace, name: 'db-secrets' })).toBeUndefined();
-    expect(forbidden).toEqual([]);
-    expect(op!.logs.text()).not.toMatch(/forbidden/i);
-    expect(op!.manager.isLeader()).toBe(true);
-  });
-
-  it('every granted (resource, verb) was used by the cycle, but for the documented exceptions', async () => {
-    // A renewal is periodic: wait for one rather than depend on how long the cycle happened to take.
-    await eventually(
-      () => (calls.has('coordination.k8s.io/leases update') ? true : undefined),
-      10_000,
-      'a lease renewal',
-    );
-    const used = new Set(calls.keys());
-    const unused: string[] = [];
-    for (const line of granted(rules)) {
-      const [resource, verbs] = line.split(': ');
-      for (const verb of verbs!.split(' ')) {
-        const key = `${resource} ${verb}`;
-        if (!used.has(key) && !NOT_EXERCISED[key]) unused.push(key);
+      };
+      if (rollouts) {
+        await eventually(annotated, 15_000, 'the Deployment rolled');
+      } else {
+        // Rollouts off at install: not a silent no-op, and no workload call at all (the RBAC would refuse it).
+        await eventually(
+          async () => {
+            const r = await getObject<Res>(admin, ref);
+            return r?.status?.conditions?.some((c) => c.type === 'Synced' && c.reason === 'RolloutsDisabled')
+              ? true
+              : undefined;
+          },
+          15_000,
+          'Synced=False RolloutsDisabled',
+        );
+        expect(await annotated()).toBeUndefined();
+        expect([...calls.keys()].filter((k) => k.startsWith('apps/'))).toEqual([]);
       }
-    }
-    expect(unused, `used: ${[...used].sort().join(', ')}`).toEqual([]);
-    // And nothing was used that is not granted (the API server would have refused it, but say which).
-    const grantedKeys = new Set(
-      granted(rules).flatMap((l) =>
-        l
-          .split(': ')[1]!
-          .split(' ')
-          .map((v) => `${l.split(': ')[0]} ${v}`),
-      ),
-    );
-    expect([...used].filter((k) => !grantedKeys.has(k))).toEqual([]);
+      expect(op!.sim.addons()).toHaveLength(1);
+
+      await admin.makeApiClient(k8s.CustomObjectsApi).deleteNamespacedCustomObject({
+        group: 'api.clever-cloud.com',
+        version: 'v1',
+        namespace,
+        plural: 'postgresqls',
+        name: 'db',
+      });
+      await eventually(async () => ((await getObject(admin, ref)) ? undefined : true), 30_000, 'PostgreSql db gone');
+      expect(op!.sim.addons()).toHaveLength(0);
+      expect(
+        await getObject(admin, { apiVersion: 'v1', kind: 'Secret', namespace, name: 'db-secrets' }),
+      ).toBeUndefined();
+      expect(forbidden).toEqual([]);
+      expect(op!.logs.text()).not.toMatch(/forbidden/i);
+      expect(op!.manager.isLeader()).toBe(true);
+    });
+
+    it('every granted (resource, verb) was used by the cycle, but for the documented exceptions', async () => {
+      // A renewal is periodic: wait for one rather than depend on how long the cycle happened to take.
+      await eventually(
+        () => (calls.has('coordination.k8s.io/leases update') ? true : undefined),
+        10_000,
+        'a lease renewal',
+      );
+      const used = new Set(calls.keys());
+      const unused: string[] = [];
+      for (const line of granted(rules)) {
+        const [resource, verbs] = line.split(': ');
+        for (const verb of verbs!.split(' ')) {
+          const key = `${resource} ${verb}`;
+          if (!used.has(key) && !NOT_EXERCISED[key]) unused.push(key);
+        }
+      }
+      expect(unused, `used: ${[...used].sort().join(', ')}`).toEqual([]);
+      // And nothing was used that is not granted (the API server would have refused it, but say which).
+      const grantedKeys = new Set(
+        granted(rules).flatMap((l) =>
+          l
+            .split(': ')[1]!
+            .split(' ')
+            .map((v) => `${l.split(': ')[0]} ${v}`),
+        ),
+      );
+      expect([...used].filter((k) => !grantedKeys.has(k))).toEqual([]);
+    });
   });
-});
 
 async function readCrds(): Promise<string> {
   const { readFile, readdir } = await import('node:fs/promises');

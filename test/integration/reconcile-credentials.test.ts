@@ -31,6 +31,13 @@ import {
 
 const NAMESPACE_SECRET = 'clever-kubernetes-operator';
 
+// Guarantee 9 (docs/safety.md): recognisable credentials in a `config` key whose line 3 never closes its string.
+const MALFORMED_TOKEN = 'malformed-cfg-token-5f1e9a';
+const MALFORMED_SECRET = 'malformed-cfg-secret-c0ffee';
+const MALFORMED_CONFIG = ['[api]', `token = "${MALFORMED_TOKEN}"`, `secret = "${MALFORMED_SECRET}`, ''].join('\n');
+/** Where smol-toml stops: the end of line 3, where the string should have been closed. */
+const MALFORMED_AT = `line 3, column ${`secret = "${MALFORMED_SECRET}`.length + 1}`;
+
 describe('credentials: global, namespace Secret, credentialsRef, missing, isolation', () => {
   const kc = adminKubeConfig();
   /** a: namespace Secret with plain keys (dev account); also hosts credentialsRef cases. */
@@ -41,12 +48,16 @@ describe('credentials: global, namespace Secret, credentialsRef, missing, isolat
   let c: NamespaceApi;
   /** d: no credentials at all (until the test creates them). */
   let d: NamespaceApi;
+  /** e: a namespace Secret whose `config` key does not parse (and quotes a token and a secret). */
+  let e: NamespaceApi;
   let op: OperatorHarness;
 
   beforeAll(async () => {
-    [a, b, c, d] = (await Promise.all(
-      ['cred-a', 'cred-b', 'cred-c', 'cred-d'].map(async (p) => namespaceApi(kc, await createTestNamespace(kc, p))),
-    )) as [NamespaceApi, NamespaceApi, NamespaceApi, NamespaceApi];
+    [a, b, c, d, e] = (await Promise.all(
+      ['cred-a', 'cred-b', 'cred-c', 'cred-d', 'cred-e'].map(async (p) =>
+        namespaceApi(kc, await createTestNamespace(kc, p)),
+      ),
+    )) as [NamespaceApi, NamespaceApi, NamespaceApi, NamespaceApi, NamespaceApi];
     await a.createSecret(NAMESPACE_SECRET, {
       token: DEV_OAUTH_TOKEN,
       secret: DEV_OAUTH_SECRET,
@@ -61,7 +72,8 @@ describe('credentials: global, namespace Secret, credentialsRef, missing, isolat
     // The upstream operator's layout: data.config holds base64 of the TOML text (so it is encoded twice).
     const toml = ['[api]', `token = "${DEV_OAUTH_TOKEN}"`, `secret = "${DEV_OAUTH_SECRET}"`, ''].join('\n');
     await c.createSecret(NAMESPACE_SECRET, { config: Buffer.from(toml).toString('base64') });
-    op = await startOperator({ namespaces: [a, b, c, d].map((n) => n.namespace), global: null });
+    await e.createSecret(NAMESPACE_SECRET, { config: MALFORMED_CONFIG });
+    op = await startOperator({ namespaces: [a, b, c, d, e].map((n) => n.namespace), global: null });
   });
   afterAll(async () => {
     await op?.stop();
@@ -157,6 +169,33 @@ describe('credentials: global, namespace Secret, credentialsRef, missing, isolat
     // Credentials Secrets are not watched (no cluster-wide Secret watch): the retry backoff picks it up.
     const ready = await d.waitReady(POSTGRESQL, 'no-creds', 30_000);
     expect(ready.status?.organisation).toBe(DEV_USER_ID);
+  });
+
+  it('a malformed config key: condition and Warning Event name the Secret, key, line and column; the token and secret appear nowhere', async () => {
+    await e.create(POSTGRESQL, 'bad-config', {});
+    const res = await e.waitSyncedFalse(POSTGRESQL, 'bad-config', 'CredentialsInvalid');
+    const message = condition(res, 'Synced')!.message;
+    expect(message).toContain(`Secret ${e.namespace}/${NAMESPACE_SECRET} key config: cannot be parsed as TOML`);
+    expect(message).toContain(MALFORMED_AT);
+    const warnings = await e.waitEvent('bad-config', 'CredentialsProblem');
+    expect(warnings[0]).toMatchObject({ type: 'Warning' });
+    expect(warnings[0]!.message).toContain(`Secret ${e.namespace}/${NAMESPACE_SECRET} key config`);
+    expect(warnings[0]!.message).toContain(MALFORMED_AT);
+
+    // A few more passes (the credentials re-check) so that retries and their logs are part of what is checked.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const status = JSON.stringify((await e.get(POSTGRESQL, 'bad-config'))?.status);
+    const events = JSON.stringify(await e.events());
+    const logs = op.logs.text();
+    expect(logs).toContain('bad-config');
+    for (const value of [MALFORMED_TOKEN, MALFORMED_SECRET]) {
+      for (const form of [value, encodeURIComponent(value), Buffer.from(value).toString('base64')]) {
+        expect(status).not.toContain(form);
+        expect(events).not.toContain(form);
+        expect(logs).not.toContain(form);
+      }
+    }
+    expect(op.sim.requests().filter((r) => r.method !== 'GET' && r.path.includes(res.metadata!.uid!))).toEqual([]);
   });
 
   it('never writes a credential or an add-on secret into logs, Events or status', async () => {

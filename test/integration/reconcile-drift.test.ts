@@ -141,7 +141,8 @@ describe('drift: connection Secret and add-on kept in line', () => {
       expect(restored.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'PostgreSql', name, controller: true });
       const events = await ns.waitEvent(name, 'SecretRestored');
       expect(events[0]).toMatchObject({ type: 'Normal' });
-      expect(events[0]!.message).toContain('while Clever Cloud is unreachable');
+      // Put back at the start of the pass, before Clever is asked (issue 13, guarantee 12), not after its retries.
+      expect(events[0]!.message).toContain('restored to its last known content before asking Clever Cloud');
       const res = await ns.waitSyncedFalse(POSTGRESQL, name, 'CleverApiUnavailable');
       expect(condition(res, 'Synced')?.status).toBe('False');
 

@@ -8,7 +8,12 @@
 import { spawn } from 'node:child_process';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { eventually } from './kube.ts';
-import { JOB_NAME_LABEL, scheduledJobName, type CronJobObject, type JobObject } from '../../src/reconcile/backup.ts';
+import {
+  JOB_NAME_LABEL,
+  scheduledJobName,
+  type CronJobObject,
+  type JobObject,
+} from '../../src/reconcile/backup/index.ts';
 
 interface EnvVarSpec {
   name: string;

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_OAUTH_SECRET, DEV_OAUTH_TOKEN, DEV_ORG_ID } from '../../src/simulator/index.ts';
 
+/** The operator's own Clever credentials in every config written here: they must never show up outside it. */
+export const OPERATOR_CREDENTIALS: readonly string[] = [DEV_OAUTH_TOKEN, DEV_OAUTH_SECRET];
+
 /** Writes a config.toml for the dev account against the simulator at these URLs; returns its path. */
 export function writeDevOperatorConfig(simUrl: string, bridgeUrl: string, prefix = 'operator-'): string {
   const config = join(mkdtempSync(join(tmpdir(), prefix)), 'config.toml');

@@ -86,6 +86,8 @@ export async function startOperator(options: HarnessOptions): Promise<OperatorHa
     concurrency: 4,
     driftIntervalMs: 60_000,
     createGraceMs: 3_000,
+    // The tests exercise spec.secret.rolloutRestart; installs turn it on explicitly (off by default).
+    workloadRollouts: true,
     registry,
     logger: createLogger({ level: 'debug', format: 'json', destination: logs }),
     ...options.manager,

@@ -44,6 +44,34 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 {{- end -}}
 
+{{/*
+A memory quantity (resources.limits.memory: 512Mi, 1Gi, 0.5Gi, 500M, 536870912) in MiB, rounded down. Fails on a
+unit Kubernetes would not accept, rather than guessing a heap size.
+*/}}
+{{- define "cao.memoryMiB" -}}
+{{- $q := toString . -}}
+{{- $unit := regexFind "[A-Za-z]+$" $q -}}
+{{- $number := trimSuffix $unit $q | float64 -}}
+{{- $bytes := dict "" 1 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 -}}
+{{- if not (hasKey $bytes $unit) -}}
+{{- fail (printf "resources.limits.memory %q: unknown unit %q (use Mi or Gi)" $q $unit) -}}
+{{- end -}}
+{{- divf (mulf $number (get $bytes $unit)) 1048576 | floor | int -}}
+{{- end -}}
+
+{{/* The Node heap cap in MiB: nodeHeapPercent of the container's memory limit; empty without a limit. */}}
+{{- define "cao.heapMiB" -}}
+{{- with .Values.resources.limits -}}
+{{- with .memory -}}
+{{- $mib := include "cao.memoryMiB" . | int -}}
+{{- if lt $mib 128 -}}
+{{- fail (printf "resources.limits.memory %v is %d MiB: too small for the operator (docs/benchmarks.md: 253 MiB peak with 100 add-ons)" . $mib) -}}
+{{- end -}}
+{{- divf (mulf $mib $.Values.nodeHeapPercent) 100 | floor | int -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "cao.image" -}}
 {{- if .Values.image.digest -}}
 {{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
@@ -94,19 +122,27 @@ or per watched namespace by a Role.
   resources: [events]
   verbs: [create, patch]
 {{- if .Values.rbac.workloadRollouts }}
-# spec.secret.rolloutRestart: the Secret's hash set as a pod-template annotation (server-side apply).
+# spec.secret.rolloutRestart (opt-in, rbac.workloadRollouts): get reads the pod template's current hash annotation
+# so an unchanged Secret restarts nothing; patch sets the Secret's hash as a pod-template annotation (server-side
+# apply, its own field manager). RBAC cannot narrow this to the listed workloads, hence off by default.
 - apiGroups: [apps]
   resources: [deployments, statefulsets, daemonsets]
   verbs: [get, patch]
+# The same for a Paperclip Instance: the hash goes into its spec.podAnnotations.
 - apiGroups: [paperclip.inc]
   resources: [instances]
   verbs: [get, patch]
 {{- end }}
 {{- if .Values.rbac.backups }}
-# spec.backup / spec.restoreFrom: a CronJob per resource and one-off restore Jobs, whose completion is watched.
+# spec.backup (opt-in, rbac.backups): a CronJob per resource, read (get), server-side applied (create, patch) and
+# removed with spec.backup or the resource (delete); the backup controller watches them (list, watch, label-selected)
+# so that a change queues its resource.
 - apiGroups: [batch]
   resources: [cronjobs]
-  verbs: [get, create, patch, delete]
+  verbs: [get, list, watch, create, patch, delete]
+# Backup runs and spec.restoreFrom's one-off Jobs: their completion is watched (list, watch) and read (get), a
+# restore Job is server-side applied (create, patch). delete: no code path deletes a Job today (a CronJob's runs go
+# with it by garbage collection); see docs/rbac.md.
 - apiGroups: [batch]
   resources: [jobs]
   verbs: [get, list, watch, create, patch, delete]
@@ -118,7 +154,9 @@ or per watched namespace by a Role.
 {{- $plurals := list -}}
 {{- range $path, $_ := .Files.Glob "crds/*.yaml" -}}
 {{- $crd := $.Files.Get $path | fromYaml -}}
+{{- if eq $crd.spec.group "api.clever-cloud.com" -}}
 {{- $plurals = append $plurals $crd.spec.names.plural -}}
+{{- end -}}
 {{- end -}}
 {{- join "," $plurals -}}
 {{- end -}}

@@ -6,6 +6,7 @@ import { InvalidSpecError } from '../catalogue.ts';
 import { ANNOTATIONS, addonName, secretName } from '../names.ts';
 import { isOurSecret } from '../secret.ts';
 import { decideAdoption, decideClaim, decideHeld } from './decide.ts';
+import { decideAnnotation } from './decide-deletion.ts';
 import type { ExternalClient } from './external.ts';
 import { HeldAddonError } from './failures.ts';
 import { escapePointer } from './kube.ts';
@@ -31,6 +32,7 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
       recreateRequested: pass.annotation(ANNOTATIONS.recreateMissing) === 'true',
     });
     if (held.action === 'use') {
+      reportIgnoredAnnotation(pass, held.addon);
       // A recreate request left on a resource whose add-on is there (set ahead, or during an owner change) is
       // dropped: it must not authorise a silent recreate some later day.
       if (pass.annotation(ANNOTATIONS.recreateMissing) !== undefined) await consumeRecreateRequest(c, pass);
@@ -118,6 +120,23 @@ async function forgetInStatus(c: StepContext, pass: Pass): Promise<void> {
     phase: pass.status.phase,
     conditions: pass.status.conditions,
   });
+}
+
+/**
+ * An adoption annotation added to a resource that already holds another add-on is not acted on (the held add-on
+ * stays, the annotated one is neither adopted nor, later, deleted), but it is said: Synced False and one Warning.
+ */
+function reportIgnoredAnnotation(pass: Pass, held: Addon): void {
+  const decision = decideAnnotation({
+    annotation: pass.annotation(ANNOTATIONS.addonId),
+    statusId: held.id,
+    realId: held.realId,
+    deleting: false,
+    annotationKey: ANNOTATIONS.addonId,
+  });
+  if (decision.action !== 'ignore') return;
+  pass.softProblem ??= { reason: 'AdoptionAnnotationIgnored', message: decision.message };
+  pass.warnOnce('AdoptionAnnotationIgnored', 'AdoptionAnnotationIgnored', decision.message);
 }
 
 /** Lets go of add-on `id` (without touching it) when another resource has the better claim on it. */

@@ -1,7 +1,7 @@
 // Every destructive or billable choice the reconciler makes, as a pure function of what it knows: the spec, the
 // status, the annotations, what was observed and the time (passed in, never read). Each returns an action and a
-// `why`. Create, recreate, adopt, migrate, delete and putting a Secret back are each decided here and nowhere else;
-// the steps (reconciler.ts) only carry the decision out.
+// `why`. Create, recreate, adopt, migrate and putting a Secret back are each decided here and nowhere else (deletion
+// in decide-deletion.ts); the steps (reconciler.ts) only carry the decision out.
 import type { Addon } from '../../clever/index.ts';
 import { versionSatisfies } from '../catalogue.ts';
 import { ANNOTATIONS } from '../names.ts';
@@ -226,6 +226,11 @@ export interface MigrationInput {
   version: string | undefined;
   /** The version the add-on reports, when its provider reports one. */
   current: string | undefined;
+  /**
+   * The spec's version as written ("8"), when it names one: a current version that satisfies it is never migrated,
+   * whatever newer minor the catalogue would resolve it to now.
+   */
+  requested?: string | undefined;
 }
 
 export type MigrationDecision =
@@ -242,10 +247,15 @@ export function decideMigration(input: MigrationInput): MigrationDecision {
   }
   const planDiffers = input.addonPlanId !== input.planId;
   const versionDiffers =
-    input.version !== undefined && input.current !== undefined && !versionSatisfies(input.current, input.version);
+    input.version !== undefined &&
+    input.current !== undefined &&
+    !versionSatisfies(input.current, input.version) &&
+    !(input.requested !== undefined && versionSatisfies(input.current, input.requested));
   if (!planDiffers && !versionDiffers) return { action: 'none', why: 'plan and version are as asked' };
+  // A plan change alone keeps the version the add-on runs.
+  const version = versionDiffers ? input.version : undefined;
   // A failed migration to this very target is not retried on its own: the user changes the spec to try again.
-  if (m?.status === 'FAILED' && m.targetPlanId === input.planId && m.targetVersion === input.version) {
+  if (m?.status === 'FAILED' && m.targetPlanId === input.planId && m.targetVersion === version) {
     return {
       action: 'refuse',
       message: 'the last migration to this plan and version failed; change the spec to try again',
@@ -255,7 +265,7 @@ export function decideMigration(input: MigrationInput): MigrationDecision {
   return {
     action: 'migrate',
     planId: input.planId,
-    version: input.version,
+    version,
     why: planDiffers ? 'the spec asks for another plan' : 'the spec asks for another version',
   };
 }
@@ -267,36 +277,6 @@ export function migrationProgress(status: string): MigrationProgress {
   if (status === 'OK') return 'succeeded';
   if (status === 'FAILED' || status === 'ERROR' || status === 'CANCELED') return 'failed';
   return 'running';
-}
-
-export interface DeletionInput {
-  policy: 'Delete' | 'Orphan';
-  /** Not looked yet (undefined), or what the lookup by id, adoption and name found. */
-  observation: { addon: Addon | undefined } | undefined;
-  /** The create-pending annotation. */
-  pending: string | undefined;
-  now: Date;
-  graceMs: number;
-}
-
-export type DeletionDecision =
-  | { action: 'orphan'; why: string }
-  | { action: 'observe'; why: string }
-  | { action: 'delete'; addon: Addon; why: string }
-  | { action: 'wait'; why: string }
-  | { action: 'release'; why: string };
-
-/** Delete the add-on only under policy Delete and only one that was observed as this resource's. */
-export function decideDeletion(input: DeletionInput): DeletionDecision {
-  if (input.policy === 'Orphan') return { action: 'orphan', why: 'deletionPolicy Orphan' };
-  if (!input.observation) return { action: 'observe', why: 'deletionPolicy Delete: find the add-on first' };
-  const { addon } = input.observation;
-  if (addon) return { action: 'delete', addon, why: `add-on ${addon.id} is this resource's` };
-  // A pending create is waited out so its add-on cannot leak. An unreadable time does not wait.
-  if (input.pending && input.now.getTime() - Date.parse(input.pending) < input.graceMs) {
-    return { action: 'wait', why: 'an earlier create call may still surface' };
-  }
-  return { action: 'release', why: 'no add-on of this resource exists' };
 }
 
 export interface BindInput {

@@ -11,7 +11,7 @@ import {
   type ProviderInfo,
 } from '../../clever/index.ts';
 import type { ProviderDefinition } from '../../model/provider.ts';
-import type { PlatformBackup } from '../backup.ts';
+import type { PlatformBackup } from '../backup/index.ts';
 import type { CleverSession, Sessions } from '../sessions.ts';
 import { pickNamed } from './decide-duplicates.ts';
 import { READINESS_PROBES, type ProbeContext } from './readiness.ts';
@@ -32,6 +32,8 @@ export interface MigrationTarget {
 /** Clever Cloud as one resource's pass sees it: one provider, one owner. */
 export interface ExternalClient {
   readonly owner: string;
+  /** Where the credentials came from, for tenancy policies; absent in test fakes. */
+  readonly credentials?: CredentialsOrigin;
   /** The provider's catalogue entry; `fresh` drops the cached catalogue first. */
   provider(fresh?: boolean): Promise<AddonProvider | undefined>;
   providerInfo(): Promise<ProviderInfo | null>;
@@ -59,6 +61,15 @@ export interface ExternalClient {
   platformBackups(realId: string): Promise<PlatformBackup[]>;
 }
 
+export interface CredentialsOrigin {
+  origin: 'spec' | 'namespace' | 'global';
+  /** Non-global credentials that name an API endpoint of their own. */
+  customEndpoint: boolean;
+}
+
+/** Refuses credentials before any call is made with them (a custom endpoint a policy does not allow). */
+export type CredentialsGuard = (namespace: string, credentials: CredentialsOrigin) => void;
+
 export interface Credentials {
   /** Where the credentials came from (never their values). */
   readonly source: string;
@@ -72,13 +83,22 @@ export interface CleverConnector {
 
 const MIGRATION_DONE = new Set(['OK', 'FAILED', 'ERROR', 'CANCELED']);
 
-export function cleverConnector(sessions: Sessions, def: ProviderDefinition): CleverConnector {
+export function cleverConnector(
+  sessions: Sessions,
+  def: ProviderDefinition,
+  guard?: CredentialsGuard,
+): CleverConnector {
   return {
     async open(namespace, credentialsRef) {
-      const session = await sessions.forResource(namespace, credentialsRef);
+      const { session, origin, customEndpoint } = await sessions.open(namespace, credentialsRef);
+      const credentials = { origin, customEndpoint };
+      guard?.(namespace, credentials);
       return {
         source: session.source,
-        connect: async (organisation) => connect(session, organisation ?? (await session.defaultOwner()), def),
+        connect: async (organisation) => ({
+          ...connect(session, organisation ?? (await session.defaultOwner()), def),
+          credentials,
+        }),
       };
     },
   };

@@ -2,6 +2,7 @@
 // Warning event (emitted once per change of the condition), whether the Secret is put back from its last known
 // content, and when the resource is looked at again. Error messages never carry credentials: the Clever client and
 // the Kubernetes helpers build them from names, ids and status codes only.
+import { describeError } from '../../kube/errors.ts';
 import {
   ForbiddenError,
   OutcomeUnknownError,
@@ -11,6 +12,7 @@ import {
 } from '../../clever/index.ts';
 import { MissingEnvError } from '../../model/env.ts';
 import { ObjectStorageError } from '../buckets.ts';
+import { PolicyDeniedError } from '../../policy/errors.ts';
 import { InvalidSpecError } from '../catalogue.ts';
 import { CredentialsError } from '../sessions.ts';
 import { TemplateError } from '../template.ts';
@@ -54,10 +56,34 @@ export class HeldAddonError extends Error {
 /** A missing or moved add-on is looked at again this often (it may come back; the user may opt in or revert). */
 export const HELD_RECHECK_MS = 60_000;
 
+/**
+ * Deletion cannot go on: the credentials are missing or refused, so the add-on can be neither deleted nor confirmed
+ * gone. The finalizer stays (a Delete-policy add-on may still exist); the message names the way out.
+ */
+export class DeletionBlockedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeletionBlockedError';
+  }
+}
+
 export class SecretConflictError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SecretConflictError';
+  }
+}
+
+/**
+ * Before a create: a name this resource would write (its Secret, its backup CronJob) is held by an object it does not
+ * own, so no add-on is created. Re-checked at the drift interval: deleting that object is not an event we watch.
+ */
+export class NameTakenError extends Error {
+  readonly kind: 'Secret' | 'CronJob';
+  constructor(kind: NameTakenError['kind'], message: string) {
+    super(message);
+    this.name = 'NameTakenError';
+    this.kind = kind;
   }
 }
 
@@ -99,10 +125,25 @@ function row<E extends Error>(
 }
 
 export const FAILURES: readonly FailureRow[] = [
+  // Policies are watched: a change requeues the resource at once; the slow re-check is a safety net.
+  row(PolicyDeniedError, (err, facts) => ({
+    reason: 'PolicyDenied',
+    message: err.message,
+    event: 'PolicyDenied',
+    requeue: { afterMs: INVALID_SPEC_RECHECK_MS },
+    failed: !facts.hasAddon,
+  })),
+  row(DeletionBlockedError, (err) => ({
+    reason: 'DeletionBlocked',
+    message: err.message,
+    event: 'DeletionBlocked',
+    requeue: { afterMs: CREDENTIALS_RECHECK_MS },
+  })),
   row(InvalidSpecError, (err, facts) => ({
     reason: err.reason,
     message: err.message,
-    event: 'InvalidSpec',
+    // Moving an existing add-on is its own event, so an alert can key on it.
+    event: err.reason === 'OwnerChanged' || err.reason === 'RegionChanged' ? err.reason : 'InvalidSpec',
     requeue: { afterMs: INVALID_SPEC_RECHECK_MS },
     failed: !facts.hasAddon,
   })),
@@ -140,6 +181,13 @@ export const FAILURES: readonly FailureRow[] = [
     message: err.message,
     event: 'SecretConflict',
     requeue: 'drift',
+  })),
+  row(NameTakenError, (err, facts) => ({
+    reason: err.kind === 'Secret' ? 'SecretConflict' : 'CronJobConflict',
+    message: err.message,
+    event: err.kind === 'Secret' ? 'SecretConflict' : 'CronJobConflict',
+    requeue: 'drift',
+    failed: !facts.hasAddon,
   })),
   row(TemplateError, (err) => ({
     reason: 'TemplateError',
@@ -189,7 +237,8 @@ export function planFailure(err: unknown, facts: FailureFacts): FailurePlan {
   }
   return {
     reason: 'ReconcileError',
-    message: err instanceof Error ? err.message : String(err),
+    // Unclassified (an API server error among others): summarised, never its raw body.
+    message: describeError(err),
     event: 'ReconcileError',
     requeue: 'rethrow',
   };

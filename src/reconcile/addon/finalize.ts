@@ -1,16 +1,21 @@
 // Deletion (step 1): the deletion policy applied, then the Secret and backup objects removed, then the finalizer.
-// The finalizer is never dropped while a Delete-policy add-on may still exist: an add-on is deleted only after it was
-// observed as this resource's (by status id, adoption annotation or deterministic name), and a pending create is
-// waited out so its add-on cannot leak. decideDeletion (decide.ts) makes the choice.
+// The finalizer is never dropped while a Delete-policy add-on may still exist. Only the add-on status records as
+// this resource's (created or adopted), or one its own pending create made (found by its deterministic name), is
+// ever deleted; the adoption annotation is never acted on here. When the policy cannot be read the add-on is kept,
+// and when the credentials are gone the resource says so and waits for them or for the orphan-on-delete annotation.
+// decidePolicy, decideDeletion and decideAnnotation (decide-deletion.ts) make the choices.
 import type { Addon } from '../../clever/index.ts';
+import { UnauthorizedError } from '../../clever/index.ts';
 import type { ReconcileResult } from '../../kube/controller.ts';
 import { hasFinalizer } from '../../kube/objects.ts';
 import { ANNOTATIONS, addonName, secretName } from '../names.ts';
 import { isOurSecret } from '../secret.ts';
+import { CredentialsError } from '../sessions.ts';
+import { lastBoundName } from './last-bound.ts';
 import { adoptionRival } from './adoption.ts';
-import { decideDeletion } from './decide.ts';
+import { decideAnnotation, decideDeletion, decidePolicy, type Found, type PolicyDecision } from './decide-deletion.ts';
 import type { ExternalClient } from './external.ts';
-import { POLL_MS } from './failures.ts';
+import { DeletionBlockedError, POLL_MS } from './failures.ts';
 import { Stop, type Pass } from './pass.ts';
 import { deleteBuckets } from './storage.ts';
 import type { CommonSpec, StepContext } from './types.ts';
@@ -20,23 +25,38 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
   if (!hasFinalizer(pass.res, def.finalizer)) return {};
   pass.phase('Deleting');
   const parsed = def.spec.safeParse(pass.res.spec ?? {});
-  const spec = (parsed.success ? parsed.data : { deletionPolicy: 'Delete' }) as CommonSpec;
-  pass.spec = spec;
+  // Only a spec that parses is used for anything else (the Secret's name); the policy is read from the raw object.
+  pass.spec = parsed.success ? (parsed.data as CommonSpec) : undefined;
+  // An AddonPolicy's choice for an adopted add-on (status.deletionPolicy) applies when the spec sets none.
+  const policy = decidePolicy({
+    rawSpec: pass.res.spec,
+    orphanOnDelete: pass.annotation(ANNOTATIONS.orphanOnDelete),
+    statusPolicy: pass.status.deletionPolicy,
+  });
   const input = {
-    policy: spec.deletionPolicy,
+    policy,
+    // status.addon is the upstream operator's name for the same field.
+    statusId: recordedId(pass),
     pending: pass.annotation(ANNOTATIONS.createPending),
+    providerId: def.providerId,
     now: pass.now(),
     graceMs: c.graceMs,
   };
   const decision = decideDeletion({ ...input, observation: undefined });
   if (decision.action === 'orphan') {
-    pass.emit('Normal', 'Orphaned', `add-on ${pass.status.addonId ?? '(none)'} left in place (deletionPolicy Orphan)`);
+    await orphan(c, pass, policy);
   } else if (decision.action === 'observe') {
-    const credentials = await c.clever.open(pass.namespace, spec.credentialsRef);
-    pass.credentialsSource = credentials.source;
-    const ext = await credentials.connect(pass.status.organisation ?? spec.organisation);
-    pass.external = ext;
-    const observation = { addon: await observeForDeletion(c, pass, ext) };
+    const observation = await blockedWithoutCredentials(pass, async () => {
+      const ext = await connect(c, pass, policy);
+      const id = decision.id;
+      const byId = id ? await lookUp(c, pass, () => ext.byId(id)) : undefined;
+      // The name is looked up only for this resource's own pending create, and only when the id gave nothing usable.
+      const byName =
+        decision.byName && !(byId?.addon && !byId.rival)
+          ? await lookUp(c, pass, () => ext.byName(addonName(def.kind, pass.uid)))
+          : undefined;
+      return { ext, byId, byName };
+    });
     const next = decideDeletion({ ...input, now: pass.now(), observation });
     if (next.action === 'wait') {
       pass.condition('Ready', {
@@ -46,7 +66,10 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
       });
       throw new Stop({ requeueAfterMs: POLL_MS });
     }
-    if (next.action === 'delete') await deleteAddon(c, pass, ext, next.addon);
+    if (next.action === 'delete') {
+      const addon = next.addon;
+      await blockedWithoutCredentials(pass, () => deleteAddon(c, pass, observation.ext, addon));
+    }
   }
   await deleteOwnSecret(c, pass);
   // Only a resource that had backups made a CronJob (and only then does the operator need batch RBAC).
@@ -59,9 +82,84 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
       uid: pass.uid,
     });
   }
+  // Said once, on the pass that lets the resource go (a waiting or blocked deletion passes here again and again).
+  reportIgnoredAnnotation(pass);
   await c.kube.removeFinalizer(pass.res, def.finalizer);
   c.memory.lastBound.delete(pass.uid);
   return {};
+}
+
+/** The add-on is left in place: by policy, by the orphan-on-delete annotation, or because the policy is unreadable. */
+async function orphan(c: StepContext, pass: Pass, policy: PolicyDecision): Promise<void> {
+  if (policy.action !== 'orphan') return;
+  const id = pass.status.addonId ?? '(none)';
+  if (policy.by === 'policy') pass.emit('Normal', 'Orphaned', `add-on ${id} left in place (deletionPolicy Orphan)`);
+  if (policy.by === 'annotation') {
+    pass.emit('Normal', 'Orphaned', `add-on ${id} left in place (annotation ${ANNOTATIONS.orphanOnDelete})`);
+  }
+  if (policy.warning) {
+    const message = `add-on ${id} left in place: ${policy.warning.message}`;
+    pass.condition('Synced', { status: 'False', reason: 'DeletionUncertain', message });
+    pass.emit('Warning', 'DeletionUncertain', message);
+    // Said in status too, for as long as the resource is still there to read.
+    await c.kube.patchStatus(pass.ref(c.apiVersion, c.def.kind), { conditions: pass.status.conditions });
+  }
+}
+
+/** The add-on status records as this resource's (created or adopted). */
+function recordedId(pass: Pass): string | undefined {
+  return pass.status.addonId ?? pass.status.addon;
+}
+
+/** An adoption annotation that names another add-on than status records: said, never acted on. */
+function reportIgnoredAnnotation(pass: Pass): void {
+  const annotation = decideAnnotation({
+    annotation: pass.annotation(ANNOTATIONS.addonId),
+    statusId: recordedId(pass),
+    realId: pass.status.realId,
+    deleting: true,
+    annotationKey: ANNOTATIONS.addonId,
+  });
+  if (annotation.action === 'ignore') pass.emit('Warning', 'AdoptionAnnotationIgnored', annotation.message);
+}
+
+async function connect(c: StepContext, pass: Pass, policy: PolicyDecision): Promise<ExternalClient> {
+  const ref = policy.action === 'delete' ? policy.credentialsRef : undefined;
+  const credentials = await c.clever.open(pass.namespace, ref);
+  pass.credentialsSource = credentials.source;
+  const ext = await credentials.connect(pass.status.organisation ?? pass.spec?.organisation);
+  pass.external = ext;
+  return ext;
+}
+
+/** What a lookup found, and whether another resource has the better claim on it. */
+async function lookUp(c: StepContext, pass: Pass, find: () => Promise<Addon | undefined>): Promise<Found> {
+  const addon = await find();
+  return { addon, rival: addon ? adoptionRival(pass.res, addon.id, c.resources.list()) : undefined };
+}
+
+/**
+ * Missing or refused credentials stop the deletion with a condition that says so and names the way out: restore
+ * them, or let the add-on go with the orphan-on-delete annotation.
+ */
+async function blockedWithoutCredentials<T>(pass: Pass, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!(err instanceof CredentialsError) && !(err instanceof UnauthorizedError)) throw err;
+    const why =
+      err instanceof CredentialsError
+        ? err.message
+        : `Clever Cloud refused the credentials from ${pass.credentialsSource ?? 'the configuration'}: ${err.message}`;
+    const id = recordedId(pass);
+    const what = id ? `add-on ${id}` : "this resource's add-on";
+    pass.condition('Ready', { status: 'False', reason: 'Deleting', message: `deleting ${what} is blocked` });
+    throw new DeletionBlockedError(
+      `cannot delete ${what}: ${why}. Restore the credentials, or annotate this resource with ` +
+        `${ANNOTATIONS.orphanOnDelete}=true to leave the add-on in place and let the resource go`,
+      { cause: err },
+    );
+  }
 }
 
 /** Buckets first, then the add-on; confirmed gone before Kubernetes may forget about it. */
@@ -79,24 +177,12 @@ async function deleteAddon(c: StepContext, pass: Pass, ext: ExternalClient, addo
   pass.emit('Normal', 'Deleted', `deleted add-on ${addon.id}`);
 }
 
-/**
- * The add-on this resource may delete: by status id, then adoption annotation, then deterministic name. An id
- * another resource has the better claim on, or an annotated add-on of another provider (its adoption was refused),
- * is not ours to delete.
- */
-export async function observeForDeletion(c: StepContext, pass: Pass, ext: ExternalClient): Promise<Addon | undefined> {
-  for (const id of [pass.status.addonId, pass.annotation(ANNOTATIONS.addonId)]) {
-    if (!id) continue;
-    if (adoptionRival(pass.res, id, c.resources.list())) continue;
-    const addon = await ext.byId(id);
-    if (addon?.provider.id === c.def.providerId) return addon;
-  }
-  return ext.byName(addonName(c.def.kind, pass.uid));
-}
-
 /** Garbage collection would do this through the ownerReference; doing it here does not depend on it. */
 async function deleteOwnSecret(c: StepContext, pass: Pass): Promise<void> {
   const name = pass.status.binding?.name ?? secretName(pass.name, pass.spec?.secret?.name);
   const live = await c.kube.secret(pass.namespace, name, { cached: false });
   if (live && isOurSecret(live, pass.uid)) await c.kube.deleteSecret(pass.namespace, name);
+  // The last-bound copy (last-bound.ts) holds the same credentials: it goes with the Secret.
+  const copy = await c.kube.secret(pass.namespace, lastBoundName(pass.name), { cached: false });
+  if (copy && isOurSecret(copy, pass.uid)) await c.kube.deleteSecret(pass.namespace, lastBoundName(pass.name));
 }

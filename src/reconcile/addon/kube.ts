@@ -13,13 +13,7 @@ import {
   type ObjectRef,
 } from '../../kube/objects.ts';
 import type { KubeObject } from '../../kube/types.ts';
-import {
-  deleteBackupObjects,
-  reconcileBackups,
-  type BackupOwner,
-  type BackupStepInput,
-  type BackupStepResult,
-} from '../backup.ts';
+import { deleteBackupObjects, type BackupOwner } from '../backup/index.ts';
 import { FIELD_MANAGER } from '../names.ts';
 import { rolloutRestart, type RolloutResult, type RolloutTarget } from '../rollout.ts';
 import type { SecretObject } from '../secret.ts';
@@ -29,8 +23,8 @@ export interface KubeWriter {
   ensureFinalizer(res: AddonResource, finalizer: string): Promise<AddonResource>;
   removeFinalizer(res: AddonResource, finalizer: string): Promise<void>;
   patch(ref: ObjectRef, ops: JsonPatchOp[]): Promise<AddonResource>;
-  /** A merge patch of the status subresource. */
-  patchStatus(ref: ObjectRef, status: Record<string, unknown>): Promise<void>;
+  /** A merge patch of the status subresource; with `resourceVersion`, only onto that version (else a conflict). */
+  patchStatus(ref: ObjectRef, status: Record<string, unknown>, resourceVersion?: string): Promise<AddonResource | void>;
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   /** A Secret: from the informer cache first when `cached`, else (or when not cached) from the API. */
   secret(namespace: string, name: string, options: { cached: boolean }): Promise<SecretObject | undefined>;
@@ -42,7 +36,6 @@ export interface KubeWriter {
     annotation: string,
     hash: string,
   ): Promise<RolloutResult>;
-  backups(input: Omit<BackupStepInput, 'kube'>): Promise<BackupStepResult>;
   deleteBackups(owner: BackupOwner): Promise<void>;
 }
 
@@ -60,9 +53,11 @@ export function kubeWriter(kube: KubeClient, secrets: { get(key: string): Secret
       await removeFinalizer(kube, res, finalizer);
     },
     patch: (ref, ops) => jsonPatch<AddonResource>(kube, ref, ops),
-    async patchStatus(ref, status) {
-      await mergePatch(kube, ref, { status }, { subresource: 'status', fieldManager: FIELD_MANAGER });
-    },
+    patchStatus: (ref, status, resourceVersion) =>
+      mergePatch<AddonResource>(kube, ref, resourceVersion ? { metadata: { resourceVersion }, status } : { status }, {
+        subresource: 'status',
+        fieldManager: FIELD_MANAGER,
+      }),
     get: (ref) => getObject(kube, ref),
     async secret(namespace, name, { cached }) {
       return (
@@ -78,7 +73,6 @@ export function kubeWriter(kube: KubeClient, secrets: { get(key: string): Secret
     },
     rolloutRestart: (namespace, targets, annotation, hash) =>
       rolloutRestart(kube, namespace, targets, annotation, hash),
-    backups: (input) => reconcileBackups({ ...input, kube }),
     deleteBackups: (owner) => deleteBackupObjects(kube, owner),
   };
 }

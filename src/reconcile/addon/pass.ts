@@ -19,7 +19,7 @@ export class Stop extends Error {
 }
 
 /** The status fields that name an add-on; dropped together when the add-on is let go of. */
-export const ADDON_FIELDS = ['addon', 'addonId', 'realId', 'plan', 'version', 'migration'] as const;
+export const ADDON_FIELDS = ['addon', 'addonId', 'realId', 'plan', 'version', 'migration', 'target', 'origin'] as const;
 
 export class Pass {
   res: AddonResource;

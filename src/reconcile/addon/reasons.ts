@@ -1,7 +1,7 @@
 // The one vocabulary of reasons: what a condition says (status.conditions[].reason) and what an Event says
 // (Event.reason). Dashboards, alerts and the tests key on these exact strings, so they are enumerated here and
 // everything that writes a condition or emits an Event is typed against these lists.
-import { BACKUP_EVENT_REASONS } from '../backup.ts';
+import { BACKUP_EVENT_REASONS } from '../backup/index.ts';
 
 /** Reasons of the Ready, Synced and BackupHealthy conditions. */
 export const CONDITION_REASONS = [
@@ -26,8 +26,13 @@ export const CONDITION_REASONS = [
   'InvalidOrganisation',
   'AdoptionConflict',
   'OwnerChanged',
+  'RegionChanged',
+  'AdoptionAnnotationIgnored',
+  'RestoreRefused',
   'TemplateError',
   'ProviderUnavailable',
+  // Synced: an AddonPolicy refuses the resource (src/policy/)
+  'PolicyDenied',
   // Synced: credentials
   'CredentialsMissing',
   'CredentialsInvalid',
@@ -39,12 +44,17 @@ export const CONDITION_REASONS = [
   'MigrationFailed',
   // Synced: Kubernetes side
   'SecretConflict',
+  'CronJobConflict',
   'BindingIncomplete',
   'RolloutTargetNotFound',
+  'RolloutsDisabled',
   // Synced: object storage
   'BucketNotEmpty',
   'BucketUnavailable',
   'ObjectStorageError',
+  // Synced: deletion (the add-on kept for lack of certainty; deletion waiting for credentials)
+  'DeletionUncertain',
+  'DeletionBlocked',
   // Synced: anything else
   'ReconcileError',
   // BackupHealthy
@@ -67,22 +77,30 @@ export const EVENT_REASONS = [
   'Deleted',
   'Orphaned',
   'DeleteFailed',
+  'DeletionUncertain',
+  'DeletionBlocked',
+  'AdoptionAnnotationIgnored',
   'MigrationStarted',
   'MigrationSucceeded',
   'MigrationFailed',
   'SecretUpdated',
   'SecretRestored',
   'SecretConflict',
+  'CronJobConflict',
   'VariablesUpdated',
   'RolloutTriggered',
   'RolloutTargetMissing',
+  'RolloutsDisabled',
   'TemplateError',
   'AddonDeletedExternally',
   'AddonMissing',
   'OwnerChanged',
   'DuplicateRemoved',
   'InvalidSpec',
+  'OwnerChanged',
+  'RegionChanged',
   'CredentialsProblem',
+  'PolicyDenied',
   'ReconcileError',
   'BucketCreated',
   'BucketDeleted',

@@ -9,20 +9,21 @@
 //   6. create only when nothing was observed: intent recorded first, result recorded at once
 //   7. update what changed and can change (plan/version through a migration)
 //   8. readiness from the provider's own status where one exists (readiness.ts), variables, buckets (storage.ts)
-//   9. bind: render the connection Secret and server-side apply it (bind.ts); backups and restore (backup.ts)
+//   9. bind: render the connection Secret and server-side apply it (bind.ts); Ready waits for a pending restore
+//      (the backup controller, ../backup/controller.ts, runs backups and the restore and writes their status)
 //  10. status, then requeue for drift with jitter
 // What to do at each destructive or billable point is decided in decide.ts; failures are reported by failures.ts.
-import { OutcomeUnknownError, type Addon, type Plan } from '../../clever/index.ts';
+import { OutcomeUnknownError, type Addon } from '../../clever/index.ts';
 import type { ReconcileContext, ReconcileResult } from '../../kube/controller.ts';
-import { isConflict, isNotFound } from '../../kube/errors.ts';
+import { describeError, isConflict, isNotFound } from '../../kube/errors.ts';
 import type { ObjectRef } from '../../kube/objects.ts';
 import type { KubeObject } from '../../kube/types.ts';
-import { API_GROUP, type BackupTools, type ProviderDefinition } from '../../model/provider.ts';
+import { API_GROUP, type ProviderDefinition } from '../../model/provider.ts';
 import type { AddonStatus } from '../../model/status.ts';
 import { jitter } from '../../util/backoff.ts';
-import { BackupSpecError, type BackupStepResult, type ObjectStoreFactory } from '../backup.ts';
+import { BACKUP_CONDITION } from '../backup/controller.ts';
 import { s3BucketStore, type BucketStore } from '../buckets.ts';
-import { InvalidSpecError, resolvePlan, resolveRegion, resolveVersion } from '../catalogue.ts';
+import { InvalidSpecError } from '../catalogue.ts';
 import { getCondition, sameStatus } from '../conditions.ts';
 import { ANNOTATIONS, addonName } from '../names.ts';
 import { observe } from './adoption.ts';
@@ -31,11 +32,16 @@ import { decideCreate, decideMigration } from './decide.ts';
 import { addUnconfirmed } from './decide-duplicates.ts';
 import { repairDuplicates } from './duplicates.ts';
 import type { CleverConnector, ExternalClient } from './external.ts';
-import { AddonFailure, planFailure, POLL_MS, type Requeue } from './failures.ts';
+import { planFailure, POLL_MS, type Requeue } from './failures.ts';
 import { finalize } from './finalize.ts';
+import { enforcePolicy } from './policy.ts';
+import type { PolicyGate } from '../../policy/runtime.ts';
 import { escapePointer, type KubeWriter } from './kube.ts';
 import { Pass, Stop } from './pass.ts';
+import { ensureDeliverable } from './precreate.ts';
+import { restoreGate, withoutBackupFields, type RestoreGate } from './restore-gate.ts';
 import { syncBuckets } from './storage.ts';
+import { guardBound, recordTarget, resolveTarget, type Target } from './target.ts';
 import { carryOutMigration, syncVariables } from './update.ts';
 import type { AddonResource, CommonSpec, EventSink, StepContext } from './types.ts';
 import type { S3Connection } from '../../model/provider.ts';
@@ -52,21 +58,15 @@ export interface ReconcilerDeps {
   /** How long a pending create may stay unobserved before it is considered never made; default 60 s. */
   createGraceMs?: number;
   now?: () => Date;
-  /** Operator-wide image for backup and restore Jobs (default: DEFAULT_BACKUP_IMAGE). */
-  backupImage?: string;
-  /** S3 access for the retention sweep of spec.backup; without it expired dumps are kept. */
-  backupObjectStore?: ObjectStoreFactory;
-  /** Called for a resource that uses spec.backup or spec.restoreFrom: its namespace's Job watch is needed. */
-  watchBackupJobs?: (namespace: string) => void;
+  /**
+   * Act on spec.secret.rolloutRestart (default false: restarting workloads needs patch on Deployments, StatefulSets,
+   * DaemonSets, which the default install does not grant). Off, a resource listing workloads gets Synced False.
+   */
+  workloadRollouts?: boolean;
   /** Opens the S3 API of an object-storage add-on (default: the AWS SDK). */
   bucketStore?: (connection: S3Connection) => BucketStore;
-}
-
-/** What step 4 resolved: the plan, region and version to create with (and, when the spec asks, to be on). */
-interface Target {
-  plan: Plan;
-  region: string;
-  version: string | undefined;
+  /** Tenancy policies (src/policy/); none: everything is allowed. */
+  policy?: PolicyGate;
 }
 
 export class AddonReconciler {
@@ -90,9 +90,8 @@ export class AddonReconciler {
       driftMs: deps.driftIntervalMs ?? 5 * 60_000,
       graceMs: deps.createGraceMs ?? 60_000,
       bucketStore: deps.bucketStore ?? s3BucketStore,
-      backupImage: deps.backupImage,
-      backupObjectStore: deps.backupObjectStore,
-      watchBackupJobs: deps.watchBackupJobs,
+      policy: deps.policy,
+      workloadRollouts: deps.workloadRollouts ?? false,
     };
   }
 
@@ -128,17 +127,24 @@ export class AddonReconciler {
     // 2. Finalizer first: no side effect on Clever before we are sure to be called on deletion. Paused?
     await this.ensureFinalizer(pass);
     this.stopIfPaused(pass);
+    // A deleted or edited Secret goes back first, from its last bound content: no Clever call is needed for it.
+    await keepLastBoundSecret(this.c, pass, 'before asking Clever Cloud');
     const data = this.parseSpec(pass);
     const spec = data as CommonSpec;
-    // 3. Credentials and owner.
+    // 3. Credentials and owner; an existing add-on is never moved to another owner or region (no Clever call).
+    guardBound(this.c, pass, data);
     const ext = await this.connect(pass, spec);
-    // 4. Catalogue: plan, region, version.
-    const target = await this.resolveTarget(ext, data);
+    // 4. Catalogue: plan, region, version; only what the spec asks for anew (a bound, unchanged spec keeps its own).
+    const target = await resolveTarget(this.c, pass, ext, data);
+    // 4b. Tenancy policy: a refusal stops here, before any Clever write (policy.ts).
+    enforcePolicy(this.c.policy, pass, ext, def.kind, target, spec);
     // 5. Observe.
     const observed = await observe(this.c, pass, ext);
     // 6. Create when nothing exists.
+    const pending = Boolean(pass.annotation(ANNOTATIONS.createPending));
     const addon = await this.createIfMissing(pass, ext, observed, target, data);
     this.recordAddon(pass, addon);
+    recordOrigin(pass, addon, observed, pending);
     // 6b. A second add-on under this resource's name, from a create whose answer was lost: removed.
     await repairDuplicates(this.c, pass, ext, addon);
     // 7. Update through a migration when plan or version differ.
@@ -147,9 +153,9 @@ export class AddonReconciler {
     const ready = await ext.ready(addon);
     if (def.desiredEnv) await syncVariables(pass, ext, addon, def.desiredEnv(data));
     if (def.objectStorage && ready) await syncBuckets(this.c, pass, ext, addon, data);
-    // 9. Bind; then backups (CronJob, status, platform view) and the one-off restore before Ready.
-    const secret = await bind(this.c, pass, ext, addon, spec);
-    const backups = def.backup ? await this.backups(pass, ext, addon, def.backup, secret, ready, spec) : undefined;
+    // 9. Bind; then what the backup controller recorded about the one-off restore, which Ready waits for.
+    await bind(this.c, pass, ext, addon, spec);
+    const backups = def.backup ? restoreGate(pass, spec) : undefined;
     // 10. Status.
     return this.report(pass, { ready, migrating, backups, target });
   }
@@ -192,32 +198,6 @@ export class AddonReconciler {
     return ext;
   }
 
-  /** Step 4. A plan missing from a cached catalogue is re-checked fresh once before the spec is called wrong. */
-  async resolveTarget(ext: ExternalClient, data: unknown): Promise<Target> {
-    const { def } = this.c;
-    let provider = await ext.provider();
-    if (!provider) {
-      throw new AddonFailure(
-        'ProviderUnavailable',
-        `provider ${def.providerId} is not in the Clever Cloud catalogue of these credentials`,
-      );
-    }
-    let plan;
-    try {
-      plan = resolvePlan(provider, def.plan(data));
-    } catch (err) {
-      if (!(err instanceof InvalidSpecError)) throw err;
-      provider = (await ext.provider(true)) ?? provider;
-      plan = resolvePlan(provider, def.plan(data));
-    }
-    const region = resolveRegion(provider, plan, def.region(data) ?? def.defaultRegion);
-    const info = def.requestedVersion ? await ext.providerInfo() : null;
-    const version = def.requestedVersion
-      ? resolveVersion(def, info, plan, region, def.requestedVersion(data))
-      : undefined;
-    return { plan, region, version };
-  }
-
   /** Step 6: the intent is recorded before the call, the result at once after it. */
   async createIfMissing(
     pass: Pass,
@@ -247,6 +227,8 @@ export class AddonReconciler {
       });
       throw new Stop({ requeueAfterMs: decision.requeueAfterMs });
     }
+    // Spend nothing that cannot be delivered: a Secret that could never be written refuses the create.
+    await ensureDeliverable(this.c, pass, data as CommonSpec, this.now());
     // Record the intent with a resourceVersion precondition: a crash after this point is detectable, and a second
     // operator instance working from the same (stale) version gets a conflict instead of creating too.
     // An earlier create that never surfaced is counted first (a duplicate it makes later is then removable).
@@ -293,6 +275,7 @@ export class AddonReconciler {
     pass.status.addon = addon.id;
     pass.status.addonId = addon.id;
     pass.status.realId = addon.realId;
+    pass.status.origin = 'Created';
     await this.writeStatus(pass);
     await this.clearIntent(pass);
     pass.emit('Normal', 'Created', `created add-on ${addon.id} (${addon.plan.slug}, ${addon.region})`);
@@ -323,56 +306,16 @@ export class AddonReconciler {
       addonPlanId: addon.plan.id,
       planId: def.plan(data) === undefined ? addon.plan.id : target.plan.id,
       version: def.requestedVersion?.(data) === undefined ? undefined : target.version,
+      requested: target.requested.version,
       current,
     });
     return carryOutMigration(pass, ext, addon, decision);
   }
 
-  /** Step 9b: spec.backup and spec.restoreFrom (src/reconcile/backup.ts); the bad-input cases become InvalidSpec. */
-  async backups(
-    pass: Pass,
-    ext: ExternalClient,
-    addon: Addon,
-    tools: BackupTools,
-    connectionSecret: string,
-    ready: boolean,
-    spec: CommonSpec,
-  ): Promise<BackupStepResult> {
-    if (spec.backup || spec.restoreFrom) this.c.watchBackupJobs?.(pass.namespace);
-    try {
-      return await this.c.kube.backups({
-        owner: {
-          apiVersion: this.c.apiVersion,
-          kind: this.c.def.kind,
-          name: pass.name,
-          namespace: pass.namespace,
-          uid: pass.uid,
-        },
-        tools,
-        defaultImage: this.c.backupImage,
-        connectionSecret,
-        backup: spec.backup,
-        restoreFrom: spec.restoreFrom,
-        status: pass.status,
-        generation: pass.generation,
-        ready,
-        now: this.now(),
-        platformBackups: () => ext.platformBackups(addon.realId),
-        platformIntervalMs: this.c.driftMs,
-        objectStore: this.c.backupObjectStore,
-        emit: (type, reason, message) => pass.emit(type, reason, message),
-        log: (message, fields) => pass.ctx.logger.debug(fields ?? {}, message),
-      });
-    } catch (err) {
-      if (err instanceof BackupSpecError) throw new InvalidSpecError('InvalidSpec', err.field, err.message);
-      throw err;
-    }
-  }
-
   /** Step 10: Ready, Synced and phase from what the pass learnt; the status written; when to look again. */
   async report(
     pass: Pass,
-    facts: { ready: boolean; migrating: boolean; backups: BackupStepResult | undefined; target: Target },
+    facts: { ready: boolean; migrating: boolean; backups: RestoreGate | undefined; target: Target },
   ): Promise<ReconcileResult> {
     const { ready, migrating, backups, target } = facts;
     const { kind } = this.c.def;
@@ -387,7 +330,9 @@ export class AddonReconciler {
     } else {
       pass.condition('Ready', { status: 'True', reason: 'Available', message: `${kind} add-on is available` });
       pass.phase(migrating ? 'Updating' : 'Ready');
+      pass.status.firstReadyTime ??= this.now().toISOString();
     }
+    if (backups?.restoreRefused) pass.softProblem ??= backups.restoreRefused;
     const version = target.version ? ` version ${target.version}` : '';
     pass.condition(
       'Synced',
@@ -400,6 +345,7 @@ export class AddonReconciler {
           },
     );
     pass.status.observedGeneration = pass.generation;
+    recordTarget(pass, target);
     await this.writeStatus(pass);
     const requeueAfterMs = !ready || migrating || pass.requeueSoon ? POLL_MS : jitter(this.c.driftMs);
     return { requeueAfterMs: Math.min(requeueAfterMs, backups?.requeueAfterMs ?? requeueAfterMs) };
@@ -418,13 +364,13 @@ export class AddonReconciler {
     pass.condition('Synced', { status: 'False', reason: plan.reason, message: plan.message });
     if (plan.event) pass.warnOnce(plan.event, plan.reason, plan.message);
     if (plan.failed) pass.phase('Failed');
-    if (plan.keepSecret) await keepLastBoundSecret(this.c, pass, plan.keepSecret);
+    if (plan.keepSecret) await keepLastBoundSecret(this.c, pass, { while: plan.keepSecret });
     const logger = pass.ctx.logger;
-    logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'reconcile did not complete');
+    logger.debug({ err: describeError(err) }, 'reconcile did not complete');
     try {
       await this.writeStatus(pass);
     } catch (statusErr) {
-      logger.debug({ err: String(statusErr) }, 'could not record the failure in status');
+      logger.debug({ err: describeError(statusErr) }, 'could not record the failure in status');
     }
     if (plan.requeue === 'rethrow') throw err;
     return this.requeue(plan.requeue);
@@ -447,18 +393,51 @@ export class AddonReconciler {
     return pass.ref(this.c.apiVersion, this.c.def.kind);
   }
 
+  /**
+   * Writes the status fields this reconciler owns: never those of the backup controller (status.backup, restore,
+   * platformBackups, the BackupHealthy condition). The condition list is one value in a merge patch, so it is sent
+   * with the backup controller's condition as stored, under a resourceVersion precondition; on a conflict the
+   * stored condition is read again and the write retried.
+   */
   async writeStatus(pass: Pass): Promise<void> {
-    if (sameStatus(pass.original, pass.status)) return;
-    try {
-      await this.c.kube.patchStatus(this.ref(pass), statusPatch(pass.original, pass.status));
-    } catch (err) {
-      // The resource is gone (deleted while we worked): nothing left to report on.
-      if (!isNotFound(err)) throw err;
+    const before = withoutBackupFields(pass.original);
+    const after = withoutBackupFields(pass.status);
+    if (sameStatus(before, after)) return;
+    let base: AddonResource | undefined = pass.res;
+    for (let attempt = 1; ; attempt++) {
+      const patch = statusPatch(before, after);
+      const theirs = getCondition(base.status, BACKUP_CONDITION);
+      if (after.conditions || theirs) patch.conditions = [...(after.conditions ?? []), ...(theirs ? [theirs] : [])];
+      try {
+        const stored = await this.c.kube.patchStatus(this.ref(pass), patch, base.metadata?.resourceVersion);
+        if (stored) pass.res = stored;
+        return;
+      } catch (err) {
+        // The resource is gone (deleted while we worked): nothing left to report on.
+        if (isNotFound(err)) return;
+        if (!isConflict(err) || attempt >= 5) throw err;
+        base = await this.c.kube.get(this.ref(pass));
+        if (!base) return;
+      }
     }
   }
 }
 
 const UNCONFIRMED_PATH = `/metadata/annotations/${escapePointer(ANNOTATIONS.unconfirmedCreates)}`;
+
+/**
+ * Step 6: how this resource came to hold `addon`, recorded once (status.origin): Created by this resource (also
+ * when a create of ours whose answer was lost is found by name), Adopted through the annotation, else Found.
+ */
+function recordOrigin(pass: Pass, addon: Addon, observed: Addon | undefined, pendingCreate: boolean): void {
+  const held = pass.original?.addonId === addon.id;
+  if (held && pass.status.origin) return;
+  if (!observed) pass.status.origin = 'Created';
+  else if (pass.annotation(ANNOTATIONS.addonId) === addon.id) pass.status.origin = 'Adopted';
+  // Held since before origins were recorded: unknown, and a restore treats it as not new.
+  else if (held) return;
+  else pass.status.origin = pendingCreate ? 'Created' : 'Found';
+}
 
 function annotationOps(res: KubeObject, key: string, value: string) {
   return res.metadata?.annotations

@@ -3,8 +3,9 @@
 import type { KubeObject } from '../../kube/types.ts';
 import type { ProviderDefinition, S3Connection } from '../../model/provider.ts';
 import type { AddonStatus } from '../../model/status.ts';
-import type { BackupSpec, ObjectStoreFactory, RestoreFromSpec } from '../backup.ts';
+import type { BackupSpec, RestoreFromSpec } from '../backup/index.ts';
 import type { BucketStore } from '../buckets.ts';
+import type { PolicyGate } from '../../policy/runtime.ts';
 import type { CleverConnector } from './external.ts';
 import type { KubeWriter } from './kube.ts';
 import type { RolloutTarget } from '../rollout.ts';
@@ -70,7 +71,8 @@ export interface StepContext {
   readonly graceMs: number;
   /** Opens the S3 API of an object-storage add-on. */
   readonly bucketStore: (connection: S3Connection) => BucketStore;
-  readonly backupImage: string | undefined;
-  readonly backupObjectStore: ObjectStoreFactory | undefined;
-  readonly watchBackupJobs: ((namespace: string) => void) | undefined;
+  /** Tenancy policies (src/policy/); none: everything is allowed, as before policies existed. */
+  readonly policy: PolicyGate | undefined;
+  /** Whether spec.secret.rolloutRestart is acted on (an install-time choice: it needs patch on workloads). */
+  readonly workloadRollouts: boolean;
 }

@@ -28,6 +28,8 @@ export function registerAddons(deps: HandlerDeps): void {
       return v2Error(status, status === 404 ? V2_ERR.notFound : V2_ERR.badRequest, message);
     }
     const { plan } = result.value;
+    const retired = deps.catalogue.retired(result.value.provider.id, plan.id, result.value.version);
+    if (retired) return v2Error(400, V2_ERR.badRequest, retired);
     if (deps.paymentRequiredPlans.includes(plan.id) || deps.paymentRequiredPlans.includes(plan.slug)) {
       return {
         status: 402,

@@ -1,17 +1,17 @@
 // Catalogue routes; public like on the real API (clever-tools' doc generator calls them without credentials).
-import { findProvider, PROVIDERS, providerFullView, providerInfoView } from '../catalogue.ts';
+import { providerFullView, providerInfoView } from '../catalogue.ts';
 import { json, v2Error, v4Error, V2_ERR } from '../http.ts';
 import { findZone, ZONES } from '../zones.ts';
 import type { HandlerDeps } from './context.ts';
 
-export function registerCatalogue({ router }: HandlerDeps): void {
+export function registerCatalogue({ router, catalogue }: HandlerDeps): void {
   const open = { auth: 'none' as const };
-  router.add('GET', '/v2/products/addonproviders', () => json(PROVIDERS.map(providerFullView)), open);
+  router.add('GET', '/v2/products/addonproviders', () => json(catalogue.all().map(providerFullView)), open);
   router.add(
     'GET',
     '/v2/products/addonproviders/{providerId}',
     (ctx) => {
-      const p = findProvider(ctx.params.providerId ?? '');
+      const p = catalogue.find(ctx.params.providerId ?? '');
       return p
         ? json(providerFullView(p))
         : v2Error(404, V2_ERR.notFound, `Provider ${ctx.params.providerId} not found`);
@@ -23,7 +23,7 @@ export function registerCatalogue({ router }: HandlerDeps): void {
     '/v4/addon-providers/{providerId}',
     (ctx) => {
       const id = ctx.params.providerId ?? '';
-      const p = findProvider(id);
+      const p = catalogue.find(id);
       const info = p && providerInfoView(p);
       return info
         ? json(info)

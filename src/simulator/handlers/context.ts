@@ -2,6 +2,7 @@
 import { ownersOf } from '../accounts.ts';
 import { v2Error, V2_ERR, type Reply } from '../http.ts';
 import type { Handler, RouteContext, Router } from '../router.ts';
+import type { CatalogueChanges } from '../catalogue-changes.ts';
 import type { AddonService } from '../service.ts';
 import type { Store } from '../state.ts';
 import type { SimulatorAccount } from '../types.ts';
@@ -13,6 +14,8 @@ export interface HandlerDeps {
   accounts: SimulatorAccount[];
   now: () => number;
   paymentRequiredPlans: string[];
+  /** The catalogue as served, with the changes made while running (retired plans and versions, new versions). */
+  catalogue: CatalogueChanges;
 }
 
 /** The authenticated account; routes with auth 'user' always have one. */

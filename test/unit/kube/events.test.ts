@@ -161,4 +161,16 @@ describe('EventRecorder', () => {
     );
     expect((client.calls[0]!.body as CoreEvent).message).toHaveLength(20);
   });
+
+  it('masks credential text in a message (guarantee 9: a last line of defence)', async () => {
+    const client = new FakeEventsClient();
+    await recorder(client).record(
+      obj,
+      'Warning',
+      'CreateFailed',
+      'cannot reach postgresql://u:pw-81vXk@pg.example/db with token = "tok-3f9a"',
+    );
+    const message = (client.calls[0]!.body as CoreEvent).message;
+    expect(message).toBe('cannot reach postgresql://***@pg.example/db with token = [redacted]');
+  });
 });

@@ -29,11 +29,19 @@ describe.each(providers.map((p) => [p.kind, p] as const))('CRD of %s', (_kind, p
     expect(names[names.length - 1]).toBe('Age');
   });
 
-  it('makes region, organisation and encryption immutable with CEL, and keeps plan mutable', () => {
+  // Region and owner: immutable once the add-on exists (root rules, which see oldSelf.status.addonId), correctable
+  // before; a field rule could neither see status nor run when the field was absent before (issue 13).
+  it('makes region and organisation immutable once the add-on exists, encryption always, and keeps plan mutable', () => {
     const rule = (s: Schema | undefined) =>
       (s?.['x-kubernetes-validations'] as { rule: string }[] | undefined)?.[0]?.rule;
-    expect(rule(prop(spec, 'instance.region'))).toBe('self == oldSelf');
-    expect(rule(prop(spec, 'organisation'))).toBe('self == oldSelf');
+    expect(rule(prop(spec, 'instance.region'))).toBeUndefined();
+    expect(rule(prop(spec, 'organisation'))).toBeUndefined();
+    const rootRules = (root['x-kubernetes-validations'] as { rule: string; message: string }[]).map((r) => r.rule);
+    expect(rootRules).toHaveLength(2);
+    for (const r of rootRules)
+      expect(r.startsWith('!has(oldSelf.status) || !has(oldSelf.status.addonId) || ')).toBe(true);
+    expect(rootRules[0]).toContain('self.spec.organisation == oldSelf.status.organisation');
+    expect(rootRules[1]).toContain('self.spec.instance.region == oldSelf.spec.instance.region');
     expect(rule(prop(spec, 'instance.plan'))).toBeUndefined();
     const encryption = prop(spec, 'options.encryption');
     if (encryption) expect(rule(encryption)).toBe('self == oldSelf');

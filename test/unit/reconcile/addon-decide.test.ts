@@ -7,7 +7,6 @@ import {
   decideBind,
   decideClaim,
   decideCreate,
-  decideDeletion,
   decideHeld,
   decideMigration,
   decideOldSecret,
@@ -410,10 +409,40 @@ describe('decideMigration', () => {
       },
       action: 'migrate',
     },
-  ])('$situation -> $action', ({ input, action }) => {
+    {
+      // Issue 13: "8" re-resolved to the newest 8.x Clever now offers must not migrate a live 8.0.
+      situation: 'spec "8" resolved to 8.4 while 8.0 runs',
+      input: { version: '8.4', requested: '8', current: '8.0' },
+      action: 'none',
+    },
+    {
+      situation: 'spec changed from "8" to "8.4" while 8.0 runs',
+      input: { version: '8.4', requested: '8.4', current: '8.0' },
+      action: 'migrate',
+      version: '8.4',
+    },
+    {
+      situation: 'spec "8" while 5.7 runs: the newest 8.x',
+      input: { version: '8.4', requested: '8', current: '5.7' },
+      action: 'migrate',
+      version: '8.4',
+    },
+    {
+      situation: 'a plan change while the version is as asked keeps the version',
+      input: { planId: 'plan_m', version: '8.4', requested: '8', current: '8.0' },
+      action: 'migrate',
+      version: undefined,
+    },
+    {
+      situation: 'an upstream code the current version does not match textually falls back to the resolved one',
+      input: { version: '8.0', requested: '80', current: '8.0.45' },
+      action: 'none',
+    },
+  ])('$situation -> $action', ({ input, action, ...row }) => {
     const d = decideMigration({ ...base, ...input });
     expect(d.action).toBe(action);
     if (d.action === 'follow') expect(d.migrationId).toBe('m1');
+    if (d.action === 'migrate' && 'version' in row) expect(d.version).toBe(row.version);
   });
 
   it.each([
@@ -428,37 +457,7 @@ describe('decideMigration', () => {
   });
 });
 
-describe('decideDeletion', () => {
-  const observations = [
-    { observed: 'not looked yet', observation: undefined },
-    { observed: 'nothing found', observation: { addon: undefined } },
-    { observed: 'its add-on found', observation: { addon: addon('addon_1') } },
-  ];
-  const pendings = [
-    { intent: 'no intent', pending: undefined },
-    { intent: 'fresh intent', pending: ago(1_000) },
-    { intent: 'old intent', pending: ago(120_000) },
-    { intent: 'unreadable intent', pending: 'garbage' },
-  ];
-  const rows = (['Orphan', 'Delete'] as const).flatMap((policy) =>
-    observations.flatMap(({ observed, observation }) =>
-      pendings.map(({ intent, pending }) => {
-        let action: string;
-        if (policy === 'Orphan') action = 'orphan';
-        else if (!observation) action = 'observe';
-        else if (observation.addon) action = 'delete';
-        else if (intent === 'fresh intent') action = 'wait';
-        else action = 'release';
-        return { situation: `${policy}, ${observed}, ${intent}`, policy, observation, pending, action };
-      }),
-    ),
-  );
-  it.each(rows)('$situation -> $action', ({ policy, observation, pending, action }) => {
-    const d = decideDeletion({ policy, observation, pending, now: NOW, graceMs: GRACE });
-    expect(d.action).toBe(action);
-    if (d.action === 'delete') expect(d.addon.id).toBe('addon_1');
-  });
-});
+// decideDeletion, decidePolicy and decideAnnotation: addon-decide-deletion.test.ts.
 
 const UID = 'uid-1';
 const entries = { REDIS_HOST: 'h', REDIS_PASSWORD: 'p' };

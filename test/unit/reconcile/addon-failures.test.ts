@@ -13,6 +13,7 @@ import { adoptionRival } from '../../../src/reconcile/addon/adoption.ts';
 import {
   AddonFailure,
   CREDENTIALS_RECHECK_MS,
+  DeletionBlockedError,
   INVALID_SPEC_RECHECK_MS,
   planFailure,
   SecretConflictError,
@@ -65,6 +66,13 @@ describe('planFailure', () => {
       event: 'CredentialsProblem',
       requeue: 'backoff',
       keep: true,
+    },
+    {
+      // Credentials gone at deletion: no Secret to put back (the resource is going), re-checked like credentials.
+      error: new DeletionBlockedError('cannot delete add-on a: no Secret'),
+      reason: 'DeletionBlocked',
+      event: 'DeletionBlocked',
+      requeue: { afterMs: CREDENTIALS_RECHECK_MS },
     },
     { error: new SecretConflictError('s'), reason: 'SecretConflict', event: 'SecretConflict', requeue: 'drift' },
     { error: new TemplateError('k', 't'), reason: 'TemplateError', event: 'TemplateError', requeue: SPEC },

@@ -8,6 +8,7 @@ import type { ProviderDefinition } from '../../../src/model/provider.ts';
 import { AddonReconciler } from '../../../src/reconcile/addon/reconciler.ts';
 import type { AddonResource } from '../../../src/reconcile/addon/types.ts';
 import { ANNOTATIONS, addonName } from '../../../src/reconcile/names.ts';
+import { CredentialsError } from '../../../src/reconcile/sessions.ts';
 import { ENV, FakeClever, FakeKube, type Journal } from './fakes/addon.ts';
 
 // Redis without a requested version: the catalogue's version view is not needed here.
@@ -40,7 +41,7 @@ let events: { type: string; reason: string; message: string }[];
 let clock: number;
 let reconciler: AddonReconciler;
 
-function setup(res: AddonResource): void {
+function setup(res: AddonResource, options: { workloadRollouts?: boolean } = {}): void {
   journal = [];
   kube = new FakeKube(res, journal);
   clever = new FakeClever(journal);
@@ -51,6 +52,23 @@ function setup(res: AddonResource): void {
     kube,
     clever,
     // The informer cache, always up to date here.
+    resources: {
+      get: (key) => (key === KEY ? structuredClone(kube.resource) : undefined),
+      list: () => [kube.resource],
+    },
+    events: { emit: (_obj, type, reason, message) => events.push({ type, reason, message }) },
+    now: () => new Date(clock),
+    createGraceMs: 60_000,
+    ...options,
+  });
+}
+
+/** A new operator process on the same cluster and Clever: nothing in memory survives. */
+function restart(): void {
+  reconciler = new AddonReconciler({
+    definition: def,
+    kube,
+    clever,
     resources: {
       get: (key) => (key === KEY ? structuredClone(kube.resource) : undefined),
       list: () => [kube.resource],
@@ -169,9 +187,11 @@ describe('AddonReconciler with fakes', () => {
     const secret = kube.secrets.get('ns/cache-secrets');
     expect(secret?.metadata?.ownerReferences?.[0]).toMatchObject({ uid: UID, controller: true });
     expect(JSON.stringify(secret)).toContain(Buffer.from(ENV.REDIS_HOST).toString('base64'));
-    expect(journal.filter((j) => j.startsWith('kube.applySecret'))).toHaveLength(1);
+    // The Secret, and its last-bound copy (kept for a restart), each once.
+    expect(journal.filter((j) => j === 'kube.applySecret cache-secrets')).toHaveLength(1);
+    expect(journal.filter((j) => j === 'kube.applySecret cache-secrets-last')).toHaveLength(1);
     await pass();
-    expect(journal.filter((j) => j.startsWith('kube.applySecret'))).toHaveLength(1);
+    expect(journal.filter((j) => j.startsWith('kube.applySecret'))).toHaveLength(2);
   });
 
   it('while Clever is unreachable, a deleted Secret is put back from its last known content', async () => {
@@ -185,11 +205,131 @@ describe('AddonReconciler with fakes', () => {
     expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'CleverApiUnavailable' });
   });
 
+  describe('spec.secret.rolloutRestart', () => {
+    const rollout = () => resource({ spec: { secret: { rolloutRestart: [{ kind: 'Deployment', name: 'web' }] } } });
+
+    it('off at install (the default): Secret bound, no workload touched, Synced False RolloutsDisabled, one Warning', async () => {
+      setup(rollout());
+      await pass();
+      expect(kube.secrets.get('ns/cache-secrets')?.data).toBeDefined();
+      expect(journal.filter((j) => j.startsWith('kube.rolloutRestart'))).toEqual([]);
+      expect(condition('Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+      expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'RolloutsDisabled' });
+      expect(condition('Synced')?.message).toContain('Deployment/web');
+      expect(condition('Synced')?.message).toContain('rbac.workloadRollouts');
+      await pass();
+      expect(events.filter((e) => e.reason === 'RolloutsDisabled')).toEqual([
+        expect.objectContaining({ type: 'Warning' }),
+      ]);
+    });
+
+    it('on: the listed workload is restarted and Synced is True', async () => {
+      setup(rollout(), { workloadRollouts: true });
+      await pass();
+      expect(journal).toContain('kube.rolloutRestart Deployment/web');
+      expect(condition('Synced')).toMatchObject({ status: 'True', reason: 'ReconcileSuccess' });
+    });
+  });
+
+  it('after a restart (memory lost), a deleted or edited Secret is put back from the copy before any Clever call', async () => {
+    await pass();
+    const bound = kube.secrets.get('ns/cache-secrets');
+    expect(kube.secrets.get('ns/cache-secrets-last')?.data).toEqual(bound?.data);
+    restart();
+    kube.secrets.delete('ns/cache-secrets');
+    clever.down = new RetryableError('503', { method: 'GET', route: 'addon' });
+    journal.length = 0;
+    await expect(pass()).rejects.toThrow('503');
+    expect(kube.secrets.get('ns/cache-secrets')).toEqual(bound);
+    const restoredAt = journal.indexOf('kube.applySecret cache-secrets');
+    const firstClever = journal.findIndex((j) => j.startsWith('clever.'));
+    expect(restoredAt).toBeGreaterThan(-1);
+    expect(restoredAt).toBeLessThan(firstClever);
+    expect(events.at(-1)).toMatchObject({ reason: 'SecretRestored' });
+    expect(events.at(-1)?.message).toContain('restored to its last known content before asking Clever Cloud');
+
+    // Edited by someone else: reverted the same way, by another fresh process.
+    restart();
+    const edited = structuredClone(bound!);
+    edited.data = { ...edited.data, REDIS_PASSWORD: Buffer.from('hijacked').toString('base64') };
+    kube.secrets.set('ns/cache-secrets', edited);
+    await expect(pass()).rejects.toThrow('503');
+    expect(kube.secrets.get('ns/cache-secrets')).toEqual(bound);
+    expect(events.at(-1)?.message).toContain('reverted to its last known content');
+  });
+
+  it('a connection Secret named like the copy is written once, and no copy over it', async () => {
+    setup(resource({ spec: { secret: { name: 'cache-secrets-last' } } }));
+    await pass();
+    await pass();
+    expect(journal.filter((j) => j.startsWith('kube.applySecret'))).toEqual(['kube.applySecret cache-secrets-last']);
+    expect(kube.secrets.get('ns/cache-secrets-last')?.metadata?.annotations).toBeUndefined();
+  });
+
+  it('a copy whose data does not match its hash is not used', async () => {
+    await pass();
+    restart();
+    const copy = kube.secrets.get('ns/cache-secrets-last')!;
+    copy.data = { ...copy.data, REDIS_PASSWORD: Buffer.from('tampered').toString('base64') };
+    kube.secrets.delete('ns/cache-secrets');
+    clever.down = new RetryableError('503', { method: 'GET', route: 'addon' });
+    await expect(pass()).rejects.toThrow('503');
+    expect(kube.secrets.get('ns/cache-secrets')).toBeUndefined();
+  });
+
+  it.each([
+    ['a template naming a key Redis does not carry', { secret: { template: { X: '{{ POSTGRESQL_ADDON_HOST }}' } } }],
+    ['an invalid label key', { secret: { labels: { 'bad key': 'x' } } }],
+  ])('refuses to create when the Secret could never be written: %s', async (_what, spec) => {
+    setup(resource({ spec }));
+    await pass();
+    expect(creates()).toBe(0);
+    expect(journal.filter((j) => j.startsWith('clever.create') || j.startsWith('kube.patch add'))).toEqual([]);
+    expect(condition('Synced')).toMatchObject({ status: 'False' });
+    expect(condition('Synced')?.message).toMatch(/^spec\.secret\.(template\.X|labels\[bad key\])/);
+  });
+
+  it('refuses to create when a foreign Secret holds the name', async () => {
+    kube.secrets.set('ns/cache-secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'cache-secrets', namespace: 'ns' },
+      data: { mine: 'eA==' },
+    });
+    await pass();
+    expect(creates()).toBe(0);
+    expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'SecretConflict' });
+    expect(condition('Synced')?.message).toMatch(/^spec\.secret\.name: Secret cache-secrets exists/);
+    expect(events.at(-1)).toMatchObject({ type: 'Warning', reason: 'SecretConflict' });
+  });
+
   it('paused: no Clever call at all', async () => {
     setup(resource({ annotations: { [ANNOTATIONS.paused]: 'true' } }));
     expect(await pass()).toEqual({});
     expect(journal.filter((j) => j.startsWith('clever.'))).toEqual([]);
     expect(condition('Synced')).toMatchObject({ reason: 'Paused' });
+  });
+
+  it('a bound resource asked for another owner: OwnerChanged, a Warning, no Clever call, no second add-on', async () => {
+    await pass();
+    expect(kube.resource.status?.organisation).toBe('orga_test');
+    kube.resource.spec = { ...(kube.resource.spec as object), organisation: 'user_other' };
+    kube.resource.metadata = { ...kube.resource.metadata, generation: 2 };
+    journal.length = 0;
+    await pass();
+    expect(journal.filter((j) => j.startsWith('clever.'))).toEqual([]);
+    expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'OwnerChanged' });
+    expect(events.filter((e) => e.reason === 'OwnerChanged')).toMatchObject([{ type: 'Warning' }]);
+    expect(clever.addons.size).toBe(1);
+  });
+
+  it('a bound resource with an unchanged spec makes no catalogue call, and keeps binding', async () => {
+    await pass();
+    expect(kube.resource.status?.target).toMatchObject({ generation: 1, plan: { id: 'plan_s' }, region: 'par' });
+    journal.length = 0;
+    await pass();
+    expect(journal.filter((j) => j === 'clever.provider' || j === 'clever.providerInfo')).toEqual([]);
+    expect(condition('Synced')).toMatchObject({ status: 'True' });
   });
 
   describe('deletion', () => {
@@ -235,6 +375,113 @@ describe('AddonReconciler with fakes', () => {
       expect(await pass()).toEqual({});
       expect(kube.resource.metadata?.finalizers).toEqual([]);
       expect(journal.some((j) => j.startsWith('clever.delete'))).toBe(false);
+    });
+
+    const deleting = () => {
+      kube.resource.metadata = { ...kube.resource.metadata, deletionTimestamp: new Date(T0).toISOString() };
+      journal.length = 0;
+      events.length = 0;
+    };
+    const annotate = (annotations: Record<string, string>) => {
+      kube.resource.metadata = {
+        ...kube.resource.metadata,
+        annotations: { ...kube.resource.metadata?.annotations, ...annotations },
+      };
+    };
+
+    it('an adoption annotation next to its own add-on is reported, not acted on, and not deleted', async () => {
+      await pass();
+      const own = kube.resource.status!.addonId!;
+      const other = clever.add('made-by-hand');
+      annotate({ [ANNOTATIONS.addonId]: other.id });
+      events.length = 0;
+      await pass();
+      expect(kube.resource.status?.addonId).toBe(own);
+      expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'AdoptionAnnotationIgnored' });
+      expect(condition('Synced')?.message).toContain(other.id);
+      expect(events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toEqual(['AdoptionAnnotationIgnored']);
+      await pass();
+      expect(events.filter((e) => e.type === 'Warning')).toHaveLength(1);
+      // The own add-on vanishes (a DELETE whose answer was lost), then the resource is deleted: the other stays.
+      clever.addons.delete(own);
+      deleting();
+      expect(await pass()).toEqual({});
+      expect(journal.filter((j) => j.startsWith('clever.delete'))).toEqual([]);
+      expect(journal).not.toContain(`clever.byId ${other.id}`);
+      expect(clever.addons.has(other.id)).toBe(true);
+      expect(kube.resource.metadata?.finalizers).toEqual([]);
+      expect(events.map((e) => e.reason)).toContain('AdoptionAnnotationIgnored');
+    });
+
+    it('an annotation never adopted (the pass failed before observe) is not deleted with the resource', async () => {
+      const other = clever.add('made-by-hand');
+      annotate({ [ANNOTATIONS.addonId]: other.id });
+      clever.down = new TerminalError('bad plan', { method: 'GET', route: 'r' });
+      await pass();
+      expect(kube.resource.status?.addonId).toBeUndefined();
+      clever.down = undefined;
+      deleting();
+      expect(await pass()).toEqual({});
+      // Nothing recorded, nothing pending: not even the credentials are opened.
+      expect(journal.filter((j) => j.startsWith('clever.'))).toEqual([]);
+      expect(clever.addons.has(other.id)).toBe(true);
+      expect(events.find((e) => e.reason === 'AdoptionAnnotationIgnored')?.message).toContain('left in place');
+    });
+
+    it('a spec that no longer parses does not turn Orphan into Delete', async () => {
+      setup(resource({ spec: { deletionPolicy: 'Orphan' } }));
+      await pass();
+      kube.resource.spec = { ...(kube.resource.spec as object), instance: { plan: 42 } };
+      deleting();
+      expect(await pass()).toEqual({});
+      expect(journal.filter((j) => j.startsWith('clever.'))).toEqual([]);
+      expect(clever.addons.size).toBe(1);
+      expect(events.map((e) => e.reason)).toEqual(['Orphaned']);
+    });
+
+    it('an unknown deletionPolicy keeps the add-on, says why in a condition and a Warning, and lets go', async () => {
+      await pass();
+      kube.resource.spec = { ...(kube.resource.spec as object), deletionPolicy: 'Retain' };
+      deleting();
+      expect(await pass()).toEqual({});
+      expect(journal.filter((j) => j.startsWith('clever.'))).toEqual([]);
+      expect(clever.addons.size).toBe(1);
+      expect(events).toMatchObject([{ type: 'Warning', reason: 'DeletionUncertain' }]);
+      expect(events[0]!.message).toContain('spec.deletionPolicy');
+      expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'DeletionUncertain' });
+      expect(journal.indexOf('kube.patchStatus')).toBeLessThan(
+        journal.indexOf(`kube.removeFinalizer ${def.finalizer}`),
+      );
+      expect(kube.resource.metadata?.finalizers).toEqual([]);
+    });
+
+    it("an add-on recorded only in status.addon (the upstream field) is still this resource's to delete", async () => {
+      const upstream = clever.add('kubernetes::Redis::elsewhere');
+      kube.resource.status = { addon: upstream.id };
+      kube.resource.metadata = { ...kube.resource.metadata, finalizers: [def.finalizer] };
+      deleting();
+      expect(await pass()).toEqual({});
+      expect(journal).toContain(`clever.delete ${upstream.id}`);
+      expect(clever.addons.size).toBe(0);
+    });
+
+    it('credentials gone: the deletion waits and says so; orphan-on-delete lets go with no delete call', async () => {
+      await pass();
+      clever.noCredentials = new CredentialsError('CredentialsMissing', 'no Secret ns/clever-kubernetes-operator');
+      deleting();
+      await pass();
+      expect(kube.resource.metadata?.finalizers).toEqual([def.finalizer]);
+      expect(condition('Synced')).toMatchObject({ status: 'False', reason: 'DeletionBlocked' });
+      expect(condition('Synced')?.message).toContain(ANNOTATIONS.orphanOnDelete);
+      expect(condition('Synced')?.message).toContain('no Secret ns/clever-kubernetes-operator');
+      expect(condition('Ready')).toMatchObject({ status: 'False', reason: 'Deleting' });
+      expect(events).toMatchObject([{ type: 'Warning', reason: 'DeletionBlocked' }]);
+      annotate({ [ANNOTATIONS.orphanOnDelete]: 'true' });
+      expect(await pass()).toEqual({});
+      expect(kube.resource.metadata?.finalizers).toEqual([]);
+      expect(journal.filter((j) => j.startsWith('clever.delete'))).toEqual([]);
+      expect(clever.addons.size).toBe(1);
+      expect(events.map((e) => e.reason)).toContain('Orphaned');
     });
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backupKey, backupScript, restoreScript } from '../../../src/reconcile/backup.ts';
+import { backupKey, backupScript, restoreScript } from '../../../src/reconcile/backup/index.ts';
 
 // s3 cp - s3://b/k (upload stdin), s3 cp s3://b/k - (download), s3 rm s3://b/k, s3api list-objects-v2 (text output).
 const FAKE_AWS = `#!/bin/sh

@@ -27,7 +27,7 @@ import {
   summarizePlatformBackups,
   type JobInput,
   type JobObject,
-} from '../../../src/reconcile/backup.ts';
+} from '../../../src/reconcile/backup/index.ts';
 
 const tools = postgresql.backup!;
 const owner = {

@@ -6,16 +6,15 @@ import cellar from '../../../providers/cellar.ts';
 import type { BucketDeletionPolicy, S3Connection } from '../../../src/model/provider.ts';
 import {
   deletionStep,
-  describeS3Error,
   ensureBucket,
   leftBucket,
   managedBuckets,
   notEmptyMessage,
   planBuckets,
   removeBucket,
-  s3ErrorCode,
   type BucketStore,
 } from '../../../src/reconcile/buckets.ts';
+import { describeS3Error, s3ErrorCode } from '../../../src/s3/index.ts';
 
 const b = (...names: string[]) => names.map((name) => ({ name }));
 

@@ -83,7 +83,9 @@ export class FakeKube implements KubeWriter {
     return Promise.resolve();
   }
 
-  get(_ref: ObjectRef): Promise<KubeObject | undefined> {
+  get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    // Only the resource itself lives here: any other kind (a CronJob looked up before a create) does not exist.
+    if (ref.kind !== this.resource.kind) return Promise.resolve(undefined);
     return Promise.resolve(structuredClone(this.resource));
   }
 
@@ -104,12 +106,9 @@ export class FakeKube implements KubeWriter {
     return Promise.resolve();
   }
 
-  rolloutRestart() {
+  rolloutRestart(_namespace: string, targets: readonly { kind: string; name: string }[]) {
+    this.journal.push(`kube.rolloutRestart ${targets.map((t) => `${t.kind}/${t.name}`).join(',')}`);
     return Promise.resolve({ bumped: [], missing: [] });
-  }
-
-  backups() {
-    return Promise.resolve({});
   }
 
   deleteBackups() {
@@ -133,6 +132,8 @@ export class FakeClever implements CleverConnector {
   failCreate: { error: Error; commit: boolean } | undefined;
   /** Every call throws this (an outage). */
   down: Error | undefined;
+  /** Opening the credentials throws this (the credentials Secret deleted, or refused). */
+  noCredentials: Error | undefined;
   private next = 1;
 
   private readonly journal: Journal;
@@ -143,6 +144,7 @@ export class FakeClever implements CleverConnector {
 
   open(namespace: string) {
     this.journal.push(`clever.open ${namespace}`);
+    if (this.noCredentials) return Promise.reject(this.noCredentials);
     return Promise.resolve({ source: 'the test', connect: () => Promise.resolve(this.client()) });
   }
 

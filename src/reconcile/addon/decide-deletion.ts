@@ -1,0 +1,163 @@
+// The deletion decisions, pure like the rest of decide.ts: which deletion policy holds (read from the stored
+// object as it is, since the spec may no longer parse), which add-on a resource being deleted may delete, and what
+// an adoption annotation that disagrees with status amounts to. The rule throughout: only the add-on recorded in
+// status (created or adopted by this resource), or one this resource itself may have created (its create-pending
+// intent, found by its deterministic name), is ever deleted; when the operator cannot tell what the user asked for,
+// the add-on is kept and the resource says why.
+import type { Addon } from '../../clever/index.ts';
+
+/** The warning a deletion that keeps the add-on for lack of certainty carries: the field that could not be read. */
+export interface DeletionWarning {
+  field: string;
+  message: string;
+}
+
+export type PolicyDecision =
+  | { action: 'delete'; credentialsRef: { name: string } | undefined; why: string }
+  | { action: 'orphan'; warning: DeletionWarning | undefined; by: 'policy' | 'annotation' | 'uncertain'; why: string };
+
+export interface PolicyInput {
+  /** The stored spec as the API server holds it (not the parsed one: it may no longer parse). */
+  rawSpec: unknown;
+  /** The orphan-on-delete annotation. */
+  orphanOnDelete: string | undefined;
+  /** status.deletionPolicy: what an AddonPolicy chose for an adopted add-on; applies when the spec sets none. */
+  statusPolicy?: string | undefined;
+}
+
+const POLICIES = ['Delete', 'Orphan'] as const;
+/** The schema's default (src/model/spec.ts deletionPolicyField): what an absent field means. */
+const DEFAULT_POLICY = 'Delete';
+
+/**
+ * The deletion policy, read from the stored object field by field: another field the operator cannot parse (a
+ * pattern its regex refuses, schema drift after an upgrade) does not hide a readable policy. An unreadable spec,
+ * an unknown policy or an unreadable credentialsRef (the add-on could be looked up with the wrong credentials)
+ * keep the add-on, with a warning naming the field. The orphan-on-delete annotation keeps it whatever the policy.
+ */
+export function decidePolicy(input: PolicyInput): PolicyDecision {
+  if (input.orphanOnDelete === 'true') {
+    return { action: 'orphan', warning: undefined, by: 'annotation', why: 'the orphan-on-delete annotation is set' };
+  }
+  const spec = input.rawSpec;
+  if (spec !== undefined && (typeof spec !== 'object' || spec === null || Array.isArray(spec))) {
+    return uncertain('spec', 'the stored spec is not an object');
+  }
+  const fields = (spec ?? {}) as Record<string, unknown>;
+  const policy = fields.deletionPolicy ?? input.statusPolicy ?? DEFAULT_POLICY;
+  if (typeof policy !== 'string' || !(POLICIES as readonly string[]).includes(policy)) {
+    const shown = typeof policy === 'string' ? `"${policy.slice(0, 40)}"` : typeof policy;
+    return uncertain('spec.deletionPolicy', `unknown value ${shown} (expected Delete or Orphan)`);
+  }
+  if (policy === 'Orphan') return { action: 'orphan', warning: undefined, by: 'policy', why: 'deletionPolicy Orphan' };
+  const ref = fields.credentialsRef;
+  if (ref === undefined || ref === null)
+    return { action: 'delete', credentialsRef: undefined, why: 'deletionPolicy Delete' };
+  const name = typeof ref === 'object' && !Array.isArray(ref) ? (ref as { name?: unknown }).name : undefined;
+  if (typeof name !== 'string' || name === '') {
+    return uncertain('spec.credentialsRef', 'unreadable, so the add-on cannot be looked up with the right credentials');
+  }
+  return { action: 'delete', credentialsRef: { name }, why: 'deletionPolicy Delete' };
+}
+
+function uncertain(field: string, detail: string): PolicyDecision {
+  return {
+    action: 'orphan',
+    by: 'uncertain',
+    warning: {
+      field,
+      message: `${field}: ${detail}; the add-on is kept (treated as deletionPolicy Orphan) because the operator cannot tell whether it was meant to be deleted`,
+    },
+    why: `${field} cannot be read`,
+  };
+}
+
+/** What a lookup found: the add-on (undefined when Clever says there is none) and a resource with a better claim. */
+export interface Found {
+  addon: Addon | undefined;
+  /** Another resource with the better claim on the add-on (see adoptionRival). */
+  rival: string | undefined;
+}
+
+export interface DeletionInput {
+  /** From decidePolicy. */
+  policy: PolicyDecision;
+  /** status.addonId: the add-on this resource created or adopted. */
+  statusId: string | undefined;
+  /** The create-pending annotation: an earlier create of this resource whose outcome was not recorded. */
+  pending: string | undefined;
+  /** Not looked yet (undefined), or what the lookups the `observe` decision asked for found. */
+  observation: { byId: Found | undefined; byName: Found | undefined } | undefined;
+  providerId: string;
+  now: Date;
+  graceMs: number;
+}
+
+export type DeletionDecision =
+  | { action: 'orphan'; why: string }
+  | { action: 'observe'; id: string | undefined; byName: boolean; why: string }
+  | { action: 'delete'; addon: Addon; why: string }
+  | { action: 'wait'; why: string }
+  | { action: 'release'; why: string };
+
+/**
+ * Delete only under policy Delete, and only the add-on status records, or one this resource's own pending create
+ * made (found by its deterministic name). The adoption annotation is never an input: an add-on the resource never
+ * recorded as adopted is never deleted.
+ */
+export function decideDeletion(input: DeletionInput): DeletionDecision {
+  if (input.policy.action === 'orphan') return { action: 'orphan', why: input.policy.why };
+  if (!input.statusId && !input.pending) {
+    // Nothing this resource created or adopted can exist: no lookup, so missing credentials cannot hold it either.
+    return { action: 'release', why: 'status records no add-on and no create of this resource is pending' };
+  }
+  if (!input.observation) {
+    return {
+      action: 'observe',
+      id: input.statusId,
+      byName: input.pending !== undefined,
+      why: input.pending ? 'status id, then the name of the pending create' : 'the add-on status records',
+    };
+  }
+  const { byId, byName } = input.observation;
+  const mine = (f: Found | undefined) => f?.addon && !f.rival && f.addon.provider.id === input.providerId;
+  if (byId && mine(byId)) return { action: 'delete', addon: byId.addon!, why: "status records it as this resource's" };
+  if (input.pending && byName && mine(byName)) {
+    return { action: 'delete', addon: byName.addon!, why: "made by this resource's own pending create" };
+  }
+  // A pending create is waited out so its add-on cannot leak. An unreadable time does not wait.
+  if (input.pending && input.now.getTime() - Date.parse(input.pending) < input.graceMs) {
+    return { action: 'wait', why: 'an earlier create call may still surface' };
+  }
+  if (byId?.rival) return { action: 'release', why: `${byId.rival} has the better claim on the recorded add-on` };
+  return { action: 'release', why: "no add-on recorded as this resource's exists" };
+}
+
+export type AnnotationDecision =
+  { action: 'none' | 'agree'; why: string } | { action: 'ignore'; message: string; why: string };
+
+/**
+ * An adoption annotation next to a recorded add-on: it agrees when it names that add-on (by id or realId); else it
+ * is reported and never acted on (neither adopted nor, at deletion, deleted).
+ */
+export function decideAnnotation(input: {
+  annotation: string | undefined;
+  statusId: string | undefined;
+  realId: string | undefined;
+  deleting: boolean;
+  annotationKey: string;
+}): AnnotationDecision {
+  const { annotation, statusId } = input;
+  if (!annotation) return { action: 'none', why: 'no adoption annotation' };
+  if (annotation === statusId || (input.realId && annotation === input.realId)) {
+    return { action: 'agree', why: 'the annotation names the recorded add-on' };
+  }
+  if (!statusId && !input.deleting) return { action: 'none', why: 'nothing recorded yet: the annotation may adopt' };
+  const recorded = statusId ? `this resource's add-on is ${statusId}` : 'this resource never adopted it';
+  const outcome = input.deleting ? 'left in place' : 'ignored';
+  return {
+    action: 'ignore',
+    message: `${input.annotationKey} names add-on ${annotation}, but ${recorded}: the annotation is ${outcome}; remove it, or delete this resource with deletionPolicy Orphan and adopt ${annotation} with a new one`,
+    why: statusId ? 'status records another add-on' : 'status records no add-on',
+  };
+}

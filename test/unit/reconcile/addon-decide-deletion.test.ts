@@ -1,0 +1,326 @@
+// The deletion decisions as tables: each row a situation, the expected action and why. The adversarial rows are the
+// ones issue 13 reproduced: an adoption annotation must never lead to deleting an add-on status does not record, and
+// a spec the operator cannot read must never be taken for deletionPolicy Delete.
+import { describe, expect, it } from 'vitest';
+import type { Addon } from '../../../src/clever/index.ts';
+import {
+  decideAnnotation,
+  decideDeletion,
+  decidePolicy,
+  type DeletionInput,
+  type Found,
+  type PolicyDecision,
+} from '../../../src/reconcile/addon/decide-deletion.ts';
+import { ANNOTATIONS } from '../../../src/reconcile/names.ts';
+
+const NOW = new Date('2026-01-01T12:00:00Z');
+const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
+const GRACE = 60_000;
+const PROVIDER = 'redis-addon';
+
+function addon(id: string, providerId = PROVIDER): Addon {
+  return { id, realId: `real_${id}`, name: `n_${id}`, provider: { id: providerId } } as unknown as Addon;
+}
+
+const DELETE: PolicyDecision = { action: 'delete', credentialsRef: undefined, why: 'deletionPolicy Delete' };
+const ORPHAN: PolicyDecision = { action: 'orphan', warning: undefined, by: 'policy', why: 'deletionPolicy Orphan' };
+
+describe('decidePolicy (what the user asked for, read from the stored object)', () => {
+  it.each([
+    { situation: 'deletionPolicy Delete', spec: { deletionPolicy: 'Delete' }, action: 'delete', why: 'asked' },
+    { situation: 'deletionPolicy Orphan', spec: { deletionPolicy: 'Orphan' }, action: 'orphan', by: 'policy' },
+    { situation: 'no deletionPolicy: the schema default', spec: {}, action: 'delete' },
+    { situation: 'no spec at all: the schema default', spec: undefined, action: 'delete' },
+    {
+      situation: 'Orphan, other fields unparseable (a pattern JS refuses): the readable policy holds',
+      spec: { deletionPolicy: 'Orphan', backup: { target: { s3: { endpoint: 'https://a\u00a0b' } } } },
+      action: 'orphan',
+      by: 'policy',
+    },
+    {
+      situation: 'Delete, other fields unparseable (schema drift): the readable policy holds',
+      spec: { deletionPolicy: 'Delete', instance: { plan: 42 }, fieldFromAFutureVersion: true },
+      action: 'delete',
+    },
+    {
+      situation: 'unknown policy value (e.g. from a newer CRD): kept, with a warning',
+      spec: { deletionPolicy: 'Retain' },
+      action: 'orphan',
+      by: 'uncertain',
+      field: 'spec.deletionPolicy',
+    },
+    {
+      situation: 'policy of the wrong type: kept, with a warning',
+      spec: { deletionPolicy: 42 },
+      action: 'orphan',
+      by: 'uncertain',
+      field: 'spec.deletionPolicy',
+    },
+    { situation: 'spec not an object: kept, with a warning', spec: 'Delete', action: 'orphan', field: 'spec' },
+    { situation: 'spec an array: kept, with a warning', spec: ['Delete'], action: 'orphan', field: 'spec' },
+    {
+      situation: 'unreadable credentialsRef: could look up with the wrong credentials, so kept',
+      spec: { deletionPolicy: 'Delete', credentialsRef: { name: 7 } },
+      action: 'orphan',
+      field: 'spec.credentialsRef',
+    },
+    {
+      situation: 'credentialsRef readable: used',
+      spec: { deletionPolicy: 'Delete', credentialsRef: { name: 'mine' } },
+      action: 'delete',
+      ref: 'mine',
+    },
+    {
+      situation: 'orphan-on-delete "true" overrides Delete',
+      spec: { deletionPolicy: 'Delete' },
+      orphanOnDelete: 'true',
+      action: 'orphan',
+      by: 'annotation',
+    },
+    {
+      situation: 'orphan-on-delete "true" also covers an unreadable policy, without a warning',
+      spec: { deletionPolicy: 'Retain' },
+      orphanOnDelete: 'true',
+      action: 'orphan',
+      by: 'annotation',
+    },
+    {
+      situation: 'orphan-on-delete other than "true" does nothing',
+      spec: { deletionPolicy: 'Delete' },
+      orphanOnDelete: 'yes',
+      action: 'delete',
+    },
+  ])('$situation -> $action', ({ spec, orphanOnDelete, action, by, field, ref }) => {
+    const d = decidePolicy({ rawSpec: spec, orphanOnDelete });
+    expect(d.action).toBe(action);
+    if (d.action === 'orphan') {
+      if (by) expect(d.by).toBe(by);
+      expect(d.warning?.field).toBe(field);
+      if (field) {
+        expect(d.by).toBe('uncertain');
+        expect(d.warning?.message).toContain(field);
+        expect(d.warning?.message).toContain('kept');
+      }
+    } else {
+      expect(d.credentialsRef?.name).toBe(ref);
+    }
+  });
+});
+
+describe('decideDeletion', () => {
+  const base = { statusId: undefined, pending: undefined, providerId: PROVIDER, now: NOW, graceMs: GRACE };
+  const found = (a: Addon | undefined, rival?: string): Found => ({ addon: a, rival });
+
+  // The old matrix (policy x observation x intent), kept: the status-recorded add-on stands in for "its add-on".
+  const observations = [
+    { observed: 'not looked yet', observation: undefined },
+    { observed: 'nothing found', observation: { byId: found(undefined), byName: found(undefined) } },
+    { observed: 'its add-on found', observation: { byId: found(addon('addon_1')), byName: undefined } },
+  ];
+  const pendings = [
+    { intent: 'no intent', pending: undefined },
+    { intent: 'fresh intent', pending: ago(1_000) },
+    { intent: 'old intent', pending: ago(120_000) },
+    { intent: 'unreadable intent', pending: 'garbage' },
+  ];
+  const matrix = ([ORPHAN, DELETE] as const).flatMap((policy) =>
+    observations.flatMap(({ observed, observation }) =>
+      pendings.map(({ intent, pending }) => {
+        let action: string;
+        if (policy.action === 'orphan') action = 'orphan';
+        else if (!observation) action = 'observe';
+        else if (observation.byId.addon) action = 'delete';
+        else if (intent === 'fresh intent') action = 'wait';
+        else action = 'release';
+        return { situation: `${policy.action}, ${observed}, ${intent}`, policy, observation, pending, action };
+      }),
+    ),
+  );
+  it.each(matrix)('$situation -> $action', ({ policy, observation, pending, action }) => {
+    const d = decideDeletion({ ...base, statusId: 'addon_1', policy, observation, pending });
+    expect(d.action).toBe(action);
+    if (d.action === 'delete') expect(d.addon.id).toBe('addon_1');
+  });
+
+  const rows: {
+    situation: string;
+    input: Partial<DeletionInput>;
+    action: string;
+    deletes?: string;
+    lookUp?: { id: string | undefined; byName: boolean };
+    why: string;
+  }[] = [
+    {
+      situation: 'what to look up: the status id only, never the adoption annotation',
+      input: { statusId: 'addon_own' },
+      action: 'observe',
+      lookUp: { id: 'addon_own', byName: false },
+      why: 'status records the add-on; the name is only for a pending create',
+    },
+    {
+      situation: 'nothing recorded, no intent (e.g. applied with an annotation, failed early): no lookup at all',
+      input: {},
+      action: 'release',
+      why: 'nothing this resource made or adopted can exist; missing credentials cannot hold it',
+    },
+    {
+      situation: 'what to look up: nothing recorded, a create pending',
+      input: { pending: ago(1_000) },
+      action: 'observe',
+      lookUp: { id: undefined, byName: true },
+      why: 'its own create may have made one: found by its deterministic name',
+    },
+    {
+      situation: 'ADVERSARIAL (a): status add-on gone (a lost DELETE answer), an annotation names another',
+      input: { statusId: 'addon_own', observation: { byId: found(undefined), byName: undefined } },
+      action: 'release',
+      why: 'the annotated add-on was never looked up, let alone deleted',
+    },
+    {
+      situation: 'ADVERSARIAL (b): applied with an annotation, the pass failed before observe',
+      input: { observation: { byId: undefined, byName: undefined } },
+      action: 'release',
+      why: 'status records nothing: nothing to delete, the annotated add-on never looked up',
+    },
+    {
+      situation: 'ADVERSARIAL (c): status add-on deleted outside, the annotation names another',
+      input: { statusId: 'addon_own', observation: { byId: found(undefined), byName: undefined } },
+      action: 'release',
+      why: 'only the recorded add-on may go',
+    },
+    {
+      situation: 'a name match without a pending create is not deleted',
+      input: { statusId: 'addon_gone', observation: { byId: found(undefined), byName: found(addon('addon_named')) } },
+      action: 'release',
+      why: 'the name lookup is for an unrecorded create only',
+    },
+    {
+      situation: 'lost create answer: found by name under the intent, deleted (no leak)',
+      input: { pending: ago(120_000), observation: { byId: undefined, byName: found(addon('addon_named')) } },
+      action: 'delete',
+      deletes: 'addon_named',
+      why: 'this resource itself created it',
+    },
+    {
+      situation: 'recorded add-on gone, a newer create pending and surfaced by name',
+      input: {
+        statusId: 'addon_old',
+        pending: ago(1_000),
+        observation: { byId: found(undefined), byName: found(addon('addon_new')) },
+      },
+      action: 'delete',
+      deletes: 'addon_new',
+      why: 'its own pending create',
+    },
+    {
+      situation: 'recorded add-on held by an older resource (two adopted at once)',
+      input: { statusId: 'addon_1', observation: { byId: found(addon('addon_1'), 'ns/older'), byName: undefined } },
+      action: 'release',
+      why: 'the other resource has the better claim',
+    },
+    {
+      situation: 'named add-on held by another resource',
+      input: {
+        pending: ago(120_000),
+        observation: { byId: undefined, byName: found(addon('addon_named'), 'ns/other') },
+      },
+      action: 'release',
+      why: 'the other resource has the better claim',
+    },
+    {
+      situation: 'recorded id now resolves to another provider',
+      input: {
+        statusId: 'addon_1',
+        observation: { byId: found(addon('addon_1', 'postgresql-addon')), byName: undefined },
+      },
+      action: 'release',
+      why: 'never delete an add-on of another kind',
+    },
+    {
+      situation: 'orphan-on-delete annotation under policy Delete',
+      input: {
+        statusId: 'addon_1',
+        policy: { action: 'orphan', warning: undefined, by: 'annotation', why: 'annotation' },
+      },
+      action: 'orphan',
+      why: 'an administrator let it go',
+    },
+    {
+      situation: 'unreadable policy',
+      input: {
+        statusId: 'addon_1',
+        policy: {
+          action: 'orphan',
+          warning: { field: 'spec.deletionPolicy', message: 'm' },
+          by: 'uncertain',
+          why: 'x',
+        },
+      },
+      action: 'orphan',
+      why: 'cannot tell what the user asked for: keep it',
+    },
+  ];
+  it.each(rows)('$situation -> $action ($why)', ({ input, action, deletes, lookUp }) => {
+    const d = decideDeletion({ ...base, policy: DELETE, observation: undefined, ...input });
+    expect(d.action).toBe(action);
+    if (d.action === 'delete') expect(d.addon.id).toBe(deletes);
+    if (d.action === 'observe') expect({ id: d.id, byName: d.byName }).toEqual(lookUp);
+  });
+});
+
+describe('decideAnnotation (an adoption annotation next to a recorded add-on)', () => {
+  const key = ANNOTATIONS.addonId;
+  it.each([
+    { situation: 'no annotation', annotation: undefined, statusId: 'addon_1', deleting: false, action: 'none' },
+    {
+      situation: 'names the recorded add-on',
+      annotation: 'addon_1',
+      statusId: 'addon_1',
+      deleting: false,
+      action: 'agree',
+    },
+    {
+      situation: 'names the recorded add-on by realId',
+      annotation: 'real_1',
+      statusId: 'addon_1',
+      deleting: true,
+      action: 'agree',
+    },
+    {
+      situation: 'nothing recorded yet, live: the annotation may adopt',
+      annotation: 'addon_2',
+      statusId: undefined,
+      deleting: false,
+      action: 'none',
+    },
+    {
+      situation: 'ADVERSARIAL: added to a resource holding its own add-on',
+      annotation: 'addon_2',
+      statusId: 'addon_1',
+      deleting: false,
+      action: 'ignore',
+      says: ['addon_2', 'addon_1', 'ignored'],
+    },
+    {
+      situation: 'ADVERSARIAL: at deletion, names another add-on than recorded',
+      annotation: 'addon_2',
+      statusId: 'addon_1',
+      deleting: true,
+      action: 'ignore',
+      says: ['addon_2', 'left in place'],
+    },
+    {
+      situation: 'ADVERSARIAL: at deletion, never adopted (the pass failed before observe)',
+      annotation: 'addon_2',
+      statusId: undefined,
+      deleting: true,
+      action: 'ignore',
+      says: ['addon_2', 'never adopted', 'left in place'],
+    },
+  ])('$situation -> $action', ({ annotation, statusId, deleting, action, says }) => {
+    const realId = statusId ? `real_${statusId.split('_')[1]}` : undefined;
+    const d = decideAnnotation({ annotation, statusId, realId, deleting, annotationKey: key });
+    expect(d.action).toBe(action);
+    if (d.action === 'ignore') for (const s of says ?? []) expect(d.message).toContain(s);
+  });
+});
