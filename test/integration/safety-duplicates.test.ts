@@ -25,7 +25,7 @@ const DRIFT_MS = 2_000;
 const GRACE_MS = 2_000;
 /** Clever's list lag in the duplicate tests: longer than the create grace, so the intent guard alone cannot hold. */
 const LAG_MS = 6_000;
-/** The bound stated in docs/safety-parts/07-duplicates-bounded.md: lag + one drift interval (+10% jitter) + a pass. */
+/** The bound stated in docs/safety.md (guarantee 7): lag + one drift interval (+10% jitter) + a pass. */
 const DUPLICATE_BOUND_MS = LAG_MS + 1.1 * DRIFT_MS + 5_000;
 
 const nameOf = (res: Resource) => `kubernetes::Redis::${res.metadata!.uid!}`;
