@@ -90,7 +90,9 @@ describe('production install (what the Dockerfile ships)', () => {
     expect((await cli(['--help'])).stdout).toContain('Usage: clever-addon-operator <command>');
     expect((await cli(['run', '--help'])).stdout).toContain('--leader-election');
     const crds = (await cli(['crds'])).stdout;
-    expect(crds.match(/^kind: CustomResourceDefinition$/gm)?.length).toBe(15);
+    // The 15 add-on kinds and the AddonPolicy kind.
+    expect(crds.match(/^kind: CustomResourceDefinition$/gm)?.length).toBe(16);
+    expect(crds).toContain('name: addonpolicies.policy.clever-addon-operator.io');
   });
 
   it('run: ready on a real API server, metrics and probes served, JSON logs, nothing written, SIGTERM stops it', async () => {
