@@ -391,7 +391,22 @@ describe('bad input (seeded fuzzing)', () => {
             spec: c.spec,
           },
         });
-        if (c.edit) await api.patch({ kind: c.kind, plural: c.plural }, name, c.edit);
+        if (c.edit) {
+          // Region and owner are immutable once an add-on exists (before, a typo may be corrected): record one, as
+          // the operator would, so that the API server has something to protect.
+          await custom.patchNamespacedCustomObjectStatus(
+            {
+              group: GROUP,
+              version: 'v1',
+              namespace,
+              plural: c.plural,
+              name,
+              body: { status: { addonId: `addon_fuzz-${c.id}`, organisation: 'orga_fuzz' } },
+            },
+            k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+          );
+          await api.patch({ kind: c.kind, plural: c.plural }, name, c.edit);
+        }
         return { case: c, result: 'accepted', name };
       } catch (err) {
         if (!(err instanceof k8s.ApiException)) throw err;

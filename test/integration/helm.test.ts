@@ -116,8 +116,11 @@ describe('helm chart', () => {
 
   it('default values: ClusterRole, one replica with leader election, hardened pod, probes, no credentials', async () => {
     const all = await template('ops');
+    // Two ClusterRoles: the operator's, and reading AddonPolicies and Namespace labels.
     expect(all.map((d) => d.kind).sort()).toEqual([
       'ClusterRole',
+      'ClusterRole',
+      'ClusterRoleBinding',
       'ClusterRoleBinding',
       'Deployment',
       'Role',
@@ -176,7 +179,10 @@ describe('helm chart', () => {
 
   it('non-default values: a Role per watched namespace, 2 replicas, ServiceMonitor, alerts, dashboard, existing Secret', async () => {
     const all = await template('ops', ...NON_DEFAULT);
-    expect(all.find((d) => d.kind === 'ClusterRole')).toBeUndefined();
+    // AddonPolicies are cluster-scoped: reading them (and Namespace labels) is the only ClusterRole left.
+    expect(all.filter((d) => d.kind === 'ClusterRole').map((d) => d.metadata.name)).toEqual([
+      'clever-addon-operator-policies',
+    ]);
     const roles = all.filter((d) => d.kind === 'Role' && !d.metadata.name.endsWith('leader-election'));
     expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['team-a', 'team-b']);
     expect(
@@ -222,7 +228,8 @@ describe('helm chart', () => {
     );
     expect(base.some((r) => r.apiGroups.includes('batch'))).toBe(false);
     expect(withBackups.slice(base.length)).toEqual([
-      { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get', 'create', 'patch', 'delete'] },
+      // list, watch: the backup controller watches the CronJobs it owns (label-selected).
+      { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
       { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
     ]);
   });
