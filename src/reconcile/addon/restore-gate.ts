@@ -3,7 +3,8 @@
 // controller owns, which this reconciler never writes.
 import type { AddonStatus } from '../../model/status.ts';
 import { BACKUP_CONDITION, BACKUP_STATUS_FIELDS } from '../backup/controller.ts';
-import type { ConditionInput } from '../conditions.ts';
+import { decideRestore } from '../backup/decide.ts';
+import { getCondition, type ConditionInput } from '../conditions.ts';
 import { POLL_MS } from './failures.ts';
 import type { Pass } from './pass.ts';
 import type { CommonSpec } from './types.ts';
@@ -18,7 +19,9 @@ export interface RestoreGate {
 
 /**
  * Step 9: Ready is held back while spec.restoreFrom has not run (pending, running) or failed; a refused restore
- * (the add-on was not created by this resource) leaves Ready to the probe and makes Synced False.
+ * (the add-on was not created by this resource) leaves Ready to the probe and makes Synced False. With nothing
+ * recorded, Ready waits only for a restore that may still start: one the backup controller will skip (the add-on
+ * was Ready once) or refuse (not Created here) must not take Ready back from an add-on in use.
  */
 export function restoreGate(pass: Pass, spec: CommonSpec): RestoreGate {
   if (!spec.restoreFrom) return {};
@@ -49,6 +52,7 @@ export function restoreGate(pass: Pass, spec: CommonSpec): RestoreGate {
         requeueAfterMs: POLL_MS,
       };
     default:
+      if (!mayStillStart(pass)) return {};
       return {
         restoring: {
           status: 'False',
@@ -58,6 +62,28 @@ export function restoreGate(pass: Pass, spec: CommonSpec): RestoreGate {
         requeueAfterMs: POLL_MS,
       };
   }
+}
+
+/**
+ * Whether the backup controller could still start the restore, by the very decision it takes (decideRestore):
+ * never into an add-on that was Ready once (status.firstReadyTime, kept when status.restore is lost) or that this
+ * resource did not record creating (status.origin, set at step 6 of this pass). A Job of ours that runs anyway is
+ * recorded as Running by the backup controller, and the next pass holds Ready for it.
+ */
+function mayStillStart(pass: Pass): boolean {
+  const decision = decideRestore({
+    requested: true,
+    origin: pass.status.origin,
+    readyOnce:
+      Boolean(pass.status.firstReadyTime) ||
+      getCondition(pass.original, 'Ready')?.status === 'True' ||
+      getCondition(pass.status, 'Ready')?.status === 'True',
+    recorded: pass.status.restore,
+    jobName: pass.status.restore?.jobName ?? '',
+    job: 'absent',
+    addonReady: true,
+  });
+  return decision.action !== 'skip' && decision.action !== 'refuse';
 }
 
 /** Status without what the backup controller owns. */

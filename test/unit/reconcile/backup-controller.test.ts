@@ -53,7 +53,9 @@ describe('addonAnswers', () => {
 });
 
 describe('restoreGate: what Ready waits for', () => {
-  const pass = (restore: RestoreStatus | undefined) => ({ status: { restore } }) as unknown as Pass;
+  // By step 9 a pass has recorded the origin (step 6): a restore into an add-on this resource created, unless said.
+  const pass = (restore: RestoreStatus | undefined, more: AddonStatus = {}) =>
+    ({ status: { origin: 'Created', restore, ...more } }) as unknown as Pass;
   const r = (phase: RestoreStatus['phase']): RestoreStatus => ({ source: 'k', jobName: 'j', phase, message: 'm' });
   it.each([
     { situation: 'no restoreFrom', restoreFrom: false, restore: undefined, expected: {} },
@@ -64,8 +66,51 @@ describe('restoreGate: what Ready waits for', () => {
     { situation: 'failed', restoreFrom: true, restore: r('Failed'), expected: { restoreFailed: 'RestoreFailed' } },
     { situation: 'lost', restoreFrom: true, restore: r('Lost'), expected: { restoreFailed: 'RestoreFailed' } },
     { situation: 'refused', restoreFrom: true, restore: r('Refused'), expected: { restoreRefused: 'RestoreRefused' } },
-  ])('$situation', ({ restoreFrom, restore, expected }) => {
-    const gate = restoreGate(pass(restore), (restoreFrom ? { restoreFrom: { key: 'k' } } : {}) as never);
+    // Nothing recorded (status.restore lost, or not written yet) for a restore the backup controller will not start:
+    // Ready is the probe's, never held for a restore that is skipped or refused.
+    {
+      situation: 'not recorded, Ready once (firstReadyTime): it will be skipped',
+      restoreFrom: true,
+      restore: undefined,
+      more: { firstReadyTime: T },
+      expected: {},
+    },
+    {
+      situation: 'not recorded, Ready now: it will be skipped',
+      restoreFrom: true,
+      restore: undefined,
+      more: { conditions: [cond('Ready', 'True', 'Available')] },
+      expected: {},
+    },
+    {
+      situation: 'not recorded, add-on found: it will be refused',
+      restoreFrom: true,
+      restore: undefined,
+      more: { origin: 'Found' },
+      expected: {},
+    },
+    {
+      situation: 'not recorded, add-on adopted: it will be refused',
+      restoreFrom: true,
+      restore: undefined,
+      more: { origin: 'Adopted' },
+      expected: {},
+    },
+    {
+      situation: 'running, Ready once: the Job of ours is still waited for',
+      restoreFrom: true,
+      restore: r('Running'),
+      more: { firstReadyTime: T },
+      expected: { restoring: 'Restoring' },
+    },
+  ] as {
+    situation: string;
+    restoreFrom: boolean;
+    restore: RestoreStatus | undefined;
+    more?: AddonStatus;
+    expected: object;
+  }[])('$situation', ({ restoreFrom, restore, more, expected }) => {
+    const gate = restoreGate(pass(restore, more), (restoreFrom ? { restoreFrom: { key: 'k' } } : {}) as never);
     const reasons = Object.fromEntries(
       (['restoring', 'restoreFailed', 'restoreRefused'] as const)
         .filter((k) => gate[k])
