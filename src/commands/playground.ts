@@ -327,6 +327,8 @@ export async function main(argv: string[]): Promise<number> {
       createGraceMs: 10_000,
       // The Paperclip example lists its Instance in spec.secret.rolloutRestart; the playground shows it working.
       workloadRollouts: true,
+      // The playground runs with the admin kubeconfig: backups (batch CronJobs and Jobs) work there too.
+      backups: true,
       registry,
       logger: createLogger({ level: 'debug', format: 'json', destination: createWriteStream(logFile) }),
       instance: 'playground',

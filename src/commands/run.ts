@@ -31,6 +31,8 @@ Options:
   --clever-burst N               calls allowed at once above that rate (default 20)
   --policy-mode open|strict       namespaces no AddonPolicy selects: allowed as before (open, default) or refused
   --backup-image IMAGE           image of backup and restore Jobs without spec.backup.image (default: backup-tools)
+  --backups true|false           act on spec.backup and spec.restoreFrom (default: true when a backup image is set;
+                                 needs RBAC on batch CronJobs and Jobs, chart rbac.backups)
   --workload-rollouts true|false restart the workloads listed in spec.secret.rolloutRestart (default false; needs
                                  get + patch on Deployments, StatefulSets, DaemonSets)
   --leader-election true|false   Lease-based leader election (default true)
@@ -128,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
       'backup-image': { type: 'string' },
       'policy-mode': { type: 'string' },
       'workload-rollouts': { type: 'string' },
+      backups: { type: 'string' },
       'clever-rate-limit': { type: 'string' },
       'clever-burst': { type: 'string' },
       'leader-election': { type: 'string', default: 'true' },
@@ -178,6 +181,9 @@ export async function main(argv: string[]): Promise<number> {
     values['workload-rollouts'] ?? op('operator.workload-rollouts'),
     false,
   );
+  const backupImage = values['backup-image'] ?? op('operator.backup-image');
+  // The chart passes both (rbac.backups requires operator.backupImage); by hand, a backup image means backups.
+  const backups = bool('--backups', values.backups ?? op('operator.backups'), Boolean(backupImage));
   const manager = new Manager({
     kubeConfig: kc,
     providers,
@@ -201,9 +207,8 @@ export async function main(argv: string[]): Promise<number> {
       int('--drift-interval', values['drift-interval'] ?? op('operator.drift-interval-seconds'), 300) * 1000,
     createGraceMs: int('--create-grace', values['create-grace'], 60) * 1000,
     policyMode: policyMode(values['policy-mode'] ?? op('operator.policy-mode')),
-    ...((values['backup-image'] ?? op('operator.backup-image'))
-      ? { backupImage: values['backup-image'] ?? op('operator.backup-image')! }
-      : {}),
+    ...(backupImage ? { backupImage } : {}),
+    backups,
     workloadRollouts,
     ...(leaseNs
       ? {
@@ -237,6 +242,7 @@ export async function main(argv: string[]): Promise<number> {
       credentials: global ? global.source : 'none globally (namespace Secrets or spec.credentialsRef only)',
       leaderElection: leaseNs ? { namespace: leaseNs, name: values['leader-election-id'] } : false,
       workloadRollouts,
+      backups,
     },
     'starting clever-addon-operator',
   );

@@ -43,6 +43,9 @@ export const SETTINGS = {
     'the image built from docker/backup-tools.',
   'operator.policy-mode':
     'open (default): namespaces no AddonPolicy selects work as before; strict: nothing is allowed there.',
+  'operator.backups':
+    'true to act on spec.backup and spec.restoreFrom (needs RBAC on batch CronJobs and Jobs); default: true when ' +
+    'operator.backup-image is set, else false.',
   'operator.workload-rollouts':
     'true to restart the workloads listed in spec.secret.rolloutRestart (needs get + patch on Deployments, ' +
     'StatefulSets, DaemonSets); default false.',

@@ -113,6 +113,8 @@ export class Manager {
         .onUpdate((_old, s) => requeueOwner(s))
         .onDelete(requeueOwner);
       if (options.registry) registerInformerMetrics(options.registry, informer);
+      // Backups off (the default install grants nothing on batch): no Job or CronJob informer exists at all.
+      if (!this.backupsOn()) continue;
       const jobs = Informer.forResource<JobObject>(
         this.kube,
         {
@@ -220,10 +222,11 @@ export class Manager {
         ...(options.createGraceMs !== undefined ? { createGraceMs: options.createGraceMs } : {}),
         policy: this.policy,
         workloadRollouts: options.workloadRollouts ?? false,
+        backups: this.backupsOn(),
       });
       this.kinds.set(definition.kind, { definition, informers, queue });
       this.reconcilers.set(definition.kind, reconcile);
-      if (definition.backup)
+      if (definition.backup && this.backupsOn())
         this.addBackupController(
           { ...definition, backup: definition.backup },
           informers,
@@ -235,6 +238,11 @@ export class Manager {
     }
     if (options.registry) registerAddonGauge(options.registry, () => this.cachedAddons());
     if (options.registry) registerPriceGauge(options.registry, () => this.cachedAddons());
+  }
+
+  /** Whether spec.backup and spec.restoreFrom are acted on (batch CronJobs and Jobs; see ManagerOptions.backups). */
+  private backupsOn(): boolean {
+    return this.options.backups ?? false;
   }
 
   /** Every add-on resource in the caches, with its kind (read at scrape time by the clever_addons gauge). */

@@ -32,6 +32,12 @@ export interface ManagerOptions {
   backupImage?: string;
   /** Act on spec.secret.rolloutRestart (default false; needs get + patch on the workloads). */
   workloadRollouts?: boolean;
+  /**
+   * Act on spec.backup and spec.restoreFrom (default false: backup CronJobs and restore Jobs need RBAC on batch
+   * objects, which the default install does not grant; chart rbac.backups). Off, no batch object is watched, read or
+   * written, and a resource that uses them gets Synced False reason BackupsDisabled.
+   */
+  backups?: boolean;
   /** S3 access for backup retention; default: the AWS SDK S3 client. */
   backupObjectStore?: ObjectStoreFactory;
   leaderElection?: LeaderElectionSettings;

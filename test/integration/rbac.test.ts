@@ -154,6 +154,7 @@ for (const install of INSTALLS)
     let op: OperatorHarness | undefined;
     let sa = '';
     let rollouts = false;
+    let backups = false;
     const clusterScoped: KubeObject[] = [];
     const calls = new Map<string, number>();
     const forbidden: string[] = [];
@@ -203,6 +204,7 @@ for (const install of INSTALLS)
       const args = deployment!.spec.template.spec.containers[0]!.args;
       expect(args).toContain(`--leader-election-namespace=${namespace}`);
       rollouts = args.includes('--workload-rollouts=true');
+      backups = args.includes('--backups=true');
 
       // A token for the ServiceAccount, as the kubelet would mount it.
       const token = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
@@ -253,6 +255,7 @@ for (const install of INSTALLS)
         manager: {
           kubeConfig: saConfig,
           workloadRollouts: rollouts,
+          backups,
           // Short timings so the cycle sees lease renewals (update), not only the acquisition.
           leaderElection: {
             namespace,

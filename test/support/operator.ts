@@ -88,6 +88,8 @@ export async function startOperator(options: HarnessOptions): Promise<OperatorHa
     createGraceMs: 3_000,
     // The tests exercise spec.secret.rolloutRestart; installs turn it on explicitly (off by default).
     workloadRollouts: true,
+    // spec.backup and spec.restoreFrom too (off by default: installs grant batch RBAC with rbac.backups).
+    backups: true,
     registry,
     logger: createLogger({ level: 'debug', format: 'json', destination: logs }),
     ...options.manager,

@@ -72,8 +72,9 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
     }
   }
   await deleteOwnSecret(c, pass);
-  // Only a resource that had backups made a CronJob (and only then does the operator need batch RBAC).
-  if (def.backup && pass.status.backup) {
+  // Only a resource that had backups made a CronJob (and only then does the operator need batch RBAC); with backups
+  // off in this install there is no batch RBAC, and any CronJob left from before goes by its ownerReference.
+  if (def.backup && c.backups !== false && pass.status.backup) {
     await c.kube.deleteBackups({
       apiVersion: c.apiVersion,
       kind: def.kind,

@@ -23,7 +23,9 @@ export async function ensureDeliverable(c: StepContext, pass: Pass, spec: Common
   if (problem?.kind === 'template') throw problem.error;
   if (problem) throw new InvalidSpecError('InvalidSpec', problem.field, `${problem.message}; no add-on was created`);
   const name = secretName(pass.name, spec.secret?.name);
-  const cronJob = backup ? backupCronJobName(pass.name) : undefined;
+  // The CronJob name is read only where one will be written: never without spec.backup, never with backups off
+  // (the install then has no RBAC on batch objects).
+  const cronJob = backup && c.backups !== false ? backupCronJobName(pass.name) : undefined;
   const names = decideNamesFree({
     uid: pass.uid,
     kind: def.kind,

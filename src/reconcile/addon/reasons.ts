@@ -48,6 +48,7 @@ export const CONDITION_REASONS = [
   'BindingIncomplete',
   'RolloutTargetNotFound',
   'RolloutsDisabled',
+  'BackupsDisabled',
   // Synced: object storage
   'BucketNotEmpty',
   'BucketUnavailable',
@@ -91,6 +92,7 @@ export const EVENT_REASONS = [
   'RolloutTriggered',
   'RolloutTargetMissing',
   'RolloutsDisabled',
+  'BackupsDisabled',
   'TemplateError',
   'AddonDeletedExternally',
   'AddonMissing',

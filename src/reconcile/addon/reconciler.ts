@@ -63,6 +63,11 @@ export interface ReconcilerDeps {
    * DaemonSets, which the default install does not grant). Off, a resource listing workloads gets Synced False.
    */
   workloadRollouts?: boolean;
+  /**
+   * Act on spec.backup and spec.restoreFrom (default true; the operator's `run` passes the install's choice: batch
+   * CronJobs and Jobs need RBAC the default chart does not grant). Off, a resource using them gets Synced False.
+   */
+  backups?: boolean;
   /** Opens the S3 API of an object-storage add-on (default: the AWS SDK). */
   bucketStore?: (connection: S3Connection) => BucketStore;
   /** Tenancy policies (src/policy/); none: everything is allowed. */
@@ -92,6 +97,7 @@ export class AddonReconciler {
       bucketStore: deps.bucketStore ?? s3BucketStore,
       policy: deps.policy,
       workloadRollouts: deps.workloadRollouts ?? false,
+      backups: deps.backups ?? true,
     };
   }
 
@@ -155,6 +161,8 @@ export class AddonReconciler {
     if (def.objectStorage && ready) await syncBuckets(this.c, pass, ext, addon, data);
     // 9. Bind; then what the backup controller recorded about the one-off restore, which Ready waits for.
     await bind(this.c, pass, ext, addon, spec);
+    // Off in this install, a restore never runs: Ready stays held (never Ready without it), and Synced says why.
+    if (def.backup && this.c.backups === false) reportBackupsDisabled(pass, spec);
     const backups = def.backup ? restoreGate(pass, spec) : undefined;
     // 10. Status.
     return this.report(pass, { ready, migrating, backups, target });
@@ -451,4 +459,15 @@ export function statusPatch(before: AddonStatus | undefined, after: AddonStatus)
   for (const k of Object.keys(before ?? {}))
     if (!(k in after) || (after as Record<string, unknown>)[k] === undefined) patch[k] = null;
   return patch;
+}
+
+/** spec.backup or spec.restoreFrom in an install without backups: not a silent no-op (as for rollouts). */
+function reportBackupsDisabled(pass: Pass, spec: CommonSpec): void {
+  const fields = [spec.backup ? 'spec.backup' : '', spec.restoreFrom ? 'spec.restoreFrom' : ''].filter(Boolean);
+  if (fields.length === 0) return;
+  const message =
+    `${fields.join(' and ')} ${fields.length > 1 ? 'are' : 'is'} set but backups are disabled in this installation ` +
+    '(chart rbac.backups=false, operator --backups false): no CronJob or restore Job is made';
+  pass.softProblem ??= { reason: 'BackupsDisabled', message };
+  pass.warnOnce('BackupsDisabled', 'BackupsDisabled', message);
 }

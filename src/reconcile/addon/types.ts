@@ -75,4 +75,9 @@ export interface StepContext {
   readonly policy: PolicyGate | undefined;
   /** Whether spec.secret.rolloutRestart is acted on (an install-time choice: it needs patch on workloads). */
   readonly workloadRollouts: boolean;
+  /**
+   * Whether spec.backup and spec.restoreFrom are acted on (an install-time choice: it needs batch CronJobs and Jobs,
+   * chart rbac.backups). Off, no batch object is ever read or written. Unset: on (the library default).
+   */
+  readonly backups?: boolean;
 }
