@@ -13,13 +13,25 @@ export interface CreateInput {
   observed: Addon | undefined;
   /** The create-pending annotation: when an earlier create was attempted, its result not recorded. */
   pending: string | undefined;
+  /** The observed add-on's id was in status.addonId when the pass began (written, not only decided). */
+  recorded: boolean;
   now: Date;
   graceMs: number;
   pollMs: number;
 }
 
 export type CreateDecision =
-  | { action: 'use'; addon: Addon; clearIntent: boolean; why: string }
+  | {
+      action: 'use';
+      addon: Addon;
+      clearIntent: boolean;
+      /**
+       * Write the add-on to status before the intent is removed: until status records it, the intent is what lets a
+       * deletion find it by name (decideDeletion); removing it first would leak the add-on on a crash in between.
+       */
+      recordFirst: boolean;
+      why: string;
+    }
   | {
       action: 'create';
       /** An earlier create's outcome was never learnt: it may still surface as a duplicate (decide-duplicates.ts). */
@@ -28,14 +40,23 @@ export type CreateDecision =
     }
   | { action: 'wait'; requeueAfterMs: number; why: string };
 
-/** Create only when nothing was observed and no earlier create may still surface. */
+/**
+ * Create only when nothing was observed and no earlier create may still surface. An intent is cleared only once
+ * status records what it made: the intent goes after the status write, never before.
+ */
 export function decideCreate(input: CreateInput): CreateDecision {
   if (input.observed) {
+    const pending = input.pending !== undefined;
     return {
       action: 'use',
       addon: input.observed,
-      clearIntent: input.pending !== undefined,
-      why: input.pending ? 'the add-on of an earlier create surfaced' : 'the add-on exists',
+      clearIntent: pending,
+      recordFirst: pending && !input.recorded,
+      why: !pending
+        ? 'the add-on exists'
+        : input.recorded
+          ? 'status records the add-on of an earlier create'
+          : 'the add-on of an earlier create surfaced: recorded in status before the intent goes',
     };
   }
   if (input.pending) {

@@ -218,11 +218,18 @@ export class AddonReconciler {
     const decision = decideCreate({
       observed,
       pending: pass.annotation(ANNOTATIONS.createPending),
+      recorded: observed !== undefined && pass.original?.addonId === observed.id,
       now: this.now(),
       graceMs: this.c.graceMs,
       pollMs: POLL_MS,
     });
     if (decision.action === 'use') {
+      if (decision.recordFirst) {
+        // The intent is deletion's only lead to an add-on status does not record: status first, then the intent.
+        this.recordAddon(pass, decision.addon);
+        recordOrigin(pass, decision.addon, observed, true);
+        await this.writeStatus(pass);
+      }
       if (decision.clearIntent) await this.clearIntent(pass);
       return decision.addon;
     }

@@ -202,6 +202,25 @@ describe('decideDeletion', () => {
       why: 'this resource itself created it',
     },
     {
+      // The other half of the chaos leak fix (decideCreate recordFirst): the intent is removed only after status
+      // records what it made, so at every crash point one of the two leads is there.
+      situation: 'a surfaced create recorded in status, killed before its intent went: the recorded add-on goes',
+      input: {
+        statusId: 'addon_named',
+        pending: ago(5_000),
+        observation: { byId: found(addon('addon_named')), byName: undefined },
+      },
+      action: 'delete',
+      deletes: 'addon_named',
+      why: 'status records it; the name is not needed',
+    },
+    {
+      situation: 'no status id and no intent: no name lookup, even though a create may once have been made',
+      input: { observation: { byId: undefined, byName: found(addon('addon_named')) } },
+      action: 'release',
+      why: 'the name alone is no lead; the reconciler never removes the intent before status records the id',
+    },
+    {
       situation: 'recorded add-on gone, a newer create pending and surfaced by name',
       input: {
         statusId: 'addon_old',

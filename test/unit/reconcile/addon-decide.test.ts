@@ -35,7 +35,25 @@ describe('decideCreate', () => {
   it.each([
     { situation: 'nothing observed, no intent', observed: false, pending: undefined, action: 'create' },
     { situation: 'observed, no intent', observed: true, pending: undefined, action: 'use', clearIntent: false },
-    { situation: 'observed, intent left over', observed: true, pending: ago(5_000), action: 'use', clearIntent: true },
+    {
+      situation: 'observed, intent left over, status records it (killed before the intent went)',
+      observed: true,
+      recorded: true,
+      pending: ago(5_000),
+      action: 'use',
+      clearIntent: true,
+      recordFirst: false,
+    },
+    {
+      // The chaos leak: removing the intent first, a crash before the status write left deletion no lead to it.
+      situation: 'observed by name, intent left over, status does not record it: status first, then the intent',
+      observed: true,
+      recorded: false,
+      pending: ago(5_000),
+      action: 'use',
+      clearIntent: true,
+      recordFirst: true,
+    },
     {
       situation: 'intent 1 s old: within the grace',
       observed: false,
@@ -67,14 +85,16 @@ describe('decideCreate', () => {
       after: 3_000,
     },
     { situation: 'intent from the future waits', observed: false, pending: ago(-10_000), action: 'wait', after: 3_000 },
-  ])('$situation -> $action', ({ observed, pending, action, clearIntent, after }) => {
+  ])('$situation -> $action', ({ observed, recorded, pending, action, clearIntent, recordFirst, after }) => {
     const found = observed ? addon('addon_1') : undefined;
-    const d = decideCreate({ observed: found, pending, now: NOW, graceMs: GRACE, pollMs: POLL });
+    const input = { observed: found, pending, recorded: recorded ?? false, now: NOW, graceMs: GRACE, pollMs: POLL };
+    const d = decideCreate(input);
     expect(d.action).toBe(action);
     expect(d.why).not.toBe('');
     if (d.action === 'use') {
       expect(d.addon).toBe(found);
       expect(d.clearIntent).toBe(clearIntent);
+      expect(d.recordFirst).toBe(recordFirst ?? false);
     }
     if (d.action === 'wait') expect(d.requeueAfterMs).toBe(after);
   });
@@ -86,7 +106,7 @@ describe('decideCreate: a create that follows an unconfirmed one says so (it is 
     { situation: 'intent exactly at the grace', pending: ago(GRACE), unconfirmedEarlier: true },
     { situation: 'intent long past the grace', pending: ago(10 * GRACE), unconfirmedEarlier: true },
   ])('$situation -> unconfirmedEarlier $unconfirmedEarlier', ({ pending, unconfirmedEarlier }) => {
-    const d = decideCreate({ observed: undefined, pending, now: NOW, graceMs: GRACE, pollMs: POLL });
+    const d = decideCreate({ observed: undefined, pending, recorded: false, now: NOW, graceMs: GRACE, pollMs: POLL });
     expect(d).toMatchObject({ action: 'create', unconfirmedEarlier });
   });
 });

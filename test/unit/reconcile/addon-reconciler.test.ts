@@ -65,6 +65,8 @@ function setup(res: AddonResource, options: { workloadRollouts?: boolean } = {})
 
 /** A new operator process on the same cluster and Clever: nothing in memory survives. */
 function restart(): void {
+  kube.killed = false;
+  kube.killAfter = undefined;
   reconciler = new AddonReconciler({
     definition: def,
     kube,
@@ -463,6 +465,39 @@ describe('AddonReconciler with fakes', () => {
       expect(await pass()).toEqual({});
       expect(journal).toContain(`clever.delete ${upstream.id}`);
       expect(clever.addons.size).toBe(0);
+    });
+
+    // The chaos leak (seed 7, fsbucket-13): a create whose answer was lost surfaces by name; the pass that finds it
+    // used to remove the create-pending annotation before status recorded the id, so a SIGKILL in between left
+    // neither lead, and the deletion released the resource with the add-on still on Clever.
+    it('a lost create answer that surfaced: killed at any write of the pass that finds it, deletion leaks nothing', async () => {
+      const surfacing = async () => {
+        setup(resource());
+        clever.failCreate = { error: new OutcomeUnknownError('timeout', { method: 'POST', route: 'c' }), commit: true };
+        await pass();
+        expect(clever.addons.size).toBe(1);
+        clock = T0 + 3_000;
+        journal.length = 0;
+      };
+      // The writes of the pass that finds it, unkilled.
+      await surfacing();
+      await pass();
+      const writes = journal.filter((j) => j.startsWith('kube.'));
+      expect(writes).toContain('kube.patch remove /metadata/annotations/clever-cloud.com~1create-pending');
+      for (let n = 0; n < writes.length; n++) {
+        await surfacing();
+        let seen = 0;
+        kube.killAfter = (entry) => entry.startsWith('kube.') && seen++ === n;
+        await pass().catch(() => undefined);
+        restart();
+        deleting();
+        for (let i = 0; i < 5 && kube.resource.metadata?.finalizers?.length; i++) {
+          clock += 60_000;
+          await pass();
+        }
+        expect({ killedAfter: writes[n], left: clever.addons.size }).toEqual({ killedAfter: writes[n], left: 0 });
+        expect(kube.resource.metadata?.finalizers).toEqual([]);
+      }
     });
 
     it('credentials gone: the deletion waits and says so; orphan-on-delete lets go with no delete call', async () => {

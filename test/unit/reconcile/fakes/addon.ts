@@ -16,6 +16,12 @@ const unescape = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');
 export class FakeKube implements KubeWriter {
   resource: AddonResource;
   readonly secrets = new Map<string, SecretObject>();
+  /**
+   * A SIGKILL: once a journal entry matches, the call that wrote it completes and every later write is refused (the
+   * process is gone; nothing it still had in memory reaches the API server).
+   */
+  killAfter: ((entry: string) => boolean) | undefined;
+  killed = false;
   private version = 1;
 
   private readonly journal: Journal;
@@ -26,6 +32,11 @@ export class FakeKube implements KubeWriter {
     this.resource.metadata = { ...this.resource.metadata, resourceVersion: String(this.version) };
   }
 
+  private record(entry: string): void {
+    this.journal.push(entry);
+    if (this.killAfter?.(entry)) this.killed = true;
+  }
+
   private bump(): AddonResource {
     this.version += 1;
     this.resource.metadata = { ...this.resource.metadata, resourceVersion: String(this.version) };
@@ -34,13 +45,15 @@ export class FakeKube implements KubeWriter {
 
   ensureFinalizer(res: AddonResource, finalizer: string): Promise<AddonResource> {
     if (this.resource.metadata?.finalizers?.includes(finalizer)) return Promise.resolve(res);
-    this.journal.push(`kube.ensureFinalizer ${finalizer}`);
+    if (this.killed) return Promise.reject(new Error('the operator process was killed'));
+    this.record(`kube.ensureFinalizer ${finalizer}`);
     this.resource.metadata = { ...this.resource.metadata, finalizers: [finalizer] };
     return Promise.resolve(this.bump());
   }
 
   removeFinalizer(_res: AddonResource, finalizer: string): Promise<void> {
-    this.journal.push(`kube.removeFinalizer ${finalizer}`);
+    if (this.killed) return Promise.reject(new Error('the operator process was killed'));
+    this.record(`kube.removeFinalizer ${finalizer}`);
     const finalizers = (this.resource.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
     this.resource.metadata = { ...this.resource.metadata, finalizers };
     this.bump();
@@ -48,9 +61,13 @@ export class FakeKube implements KubeWriter {
   }
 
   patch(_ref: ObjectRef, ops: JsonPatchOp[]): Promise<AddonResource> {
+    if (this.killed) return Promise.reject(new Error('the operator process was killed'));
     const metadata = { ...this.resource.metadata };
+    let kill = false;
     for (const op of ops) {
-      this.journal.push(`kube.patch ${op.op} ${op.path}`);
+      const entry = `kube.patch ${op.op} ${op.path}`;
+      this.journal.push(entry);
+      kill ||= this.killAfter?.(entry) ?? false;
       if (op.op === 'test') {
         if (op.path === '/metadata/resourceVersion' && op.value !== metadata.resourceVersion) {
           return Promise.reject(new ConflictError('resourceVersion changed'));
@@ -68,11 +85,13 @@ export class FakeKube implements KubeWriter {
       }
     }
     this.resource.metadata = metadata;
+    if (kill) this.killed = true;
     return Promise.resolve(this.bump());
   }
 
   patchStatus(_ref: ObjectRef, status: Record<string, unknown>): Promise<void> {
-    this.journal.push('kube.patchStatus');
+    if (this.killed) return Promise.reject(new Error('the operator process was killed'));
+    this.record('kube.patchStatus');
     const next: Record<string, unknown> = { ...this.resource.status };
     for (const [k, v] of Object.entries(status)) {
       if (v === null) delete next[k];
@@ -95,6 +114,7 @@ export class FakeKube implements KubeWriter {
   }
 
   applySecret(secret: SecretObject): Promise<void> {
+    if (this.killed) return Promise.reject(new Error('the operator process was killed'));
     this.journal.push(`kube.applySecret ${secret.metadata?.name}`);
     this.secrets.set(`${secret.metadata?.namespace}/${secret.metadata?.name}`, structuredClone(secret));
     return Promise.resolve();
