@@ -1,5 +1,8 @@
-// The chart's RBAC is sufficient and minimal, for both shapes of install: the default (a ClusterRole, the whole
-// cluster watched, workload rollouts off) and watchNamespaces = one namespace (Roles) with rbac.workloadRollouts on.
+// The chart's RBAC is sufficient and minimal, for each shape of install: the default (a ClusterRole, the whole
+// cluster watched, workload rollouts off), watchNamespaces = one namespace (Roles) with rbac.workloadRollouts on, and
+// strict policy mode with watchNamespaces (Roles): there a namespace no AddonPolicy selects gets nothing, so the test
+// first sees the resource refused (PolicyDenied, rule strictMode, no Clever write), then applies (as admin) an
+// AddonPolicy selecting the namespace and sees the cycle complete, the policy status patch included.
 // The chart's ServiceAccount and RBAC objects are applied to the real API server; the operator runs with a token of
 // that ServiceAccount (from the TokenRequest API), and with the --workload-rollouts value the rendered Deployment
 // passes, through a full create -> Ready -> rollout (or its refusal) -> delete cycle on the simulator. Sufficient: the
@@ -16,10 +19,19 @@ import { defaultBinDir } from '../../src/controlplane/local-plane.ts';
 import { applyObject } from '../../src/kube/apply.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { getObject } from '../../src/kube/objects.ts';
+import {
+  POLICY_GROUP,
+  POLICY_MODES,
+  POLICY_PLURAL,
+  POLICY_VERSION,
+  type AddonPolicySpec,
+  type PolicyMode,
+} from '../../src/policy/types.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { CHART } from '../../tools/manifests.ts';
 import { adminKubeConfig, createTestNamespace, eventually } from '../support/kube.ts';
 import { ensureCrds, startOperator, type OperatorHarness } from '../support/operator.ts';
+import { writeCalls } from '../support/resources.ts';
 
 const run = promisify(execFile);
 
@@ -69,7 +81,8 @@ const NOT_EXERCISED: Record<string, string> = {
   'paperclip.inc/instances get': 'same code path as deployments; the Paperclip CRD is not installed here',
   'paperclip.inc/instances patch': 'same code path as deployments',
   'policy.clever-addon-operator.io/addonpolicies/status patch':
-    'the committed spend is written only when an AddonPolicy exists; exercised by test/integration/policy.test.ts',
+    'the committed spend is written only when an AddonPolicy selects a namespace: exercised by the strict install ' +
+    '(its `exercises`) and by test/integration/policy.test.ts',
 };
 
 const kindsPlurals = new Set<string>();
@@ -126,6 +139,24 @@ interface Install {
   /** Watch only the test namespace (Roles), or the whole cluster (ClusterRole). */
   watchAll: boolean;
   expected: string[];
+  /** The --policy-mode the rendered Deployment must pass. */
+  policyMode: PolicyMode;
+  /** Keys of NOT_EXERCISED this install's cycle does exercise (so they must be used). */
+  exercises?: string[];
+}
+
+/** The label the strict install puts on its namespace, which its AddonPolicy selects. */
+const POLICY_LABEL = 'rbac-test.clever-addon-operator.io/namespace';
+const POLICY_STATUS_PATCH = 'policy.clever-addon-operator.io/addonpolicies/status patch';
+
+/** What the cycle creates (a PostgreSql without a plan: the cheapest, with the global credentials), nothing more. */
+function cyclePolicy(namespace: string): AddonPolicySpec {
+  return {
+    namespaceSelector: { matchLabels: { [POLICY_LABEL]: namespace } },
+    credentials: { allowGlobal: true },
+    kinds: ['PostgreSql'],
+    plans: ['dev'],
+  };
 }
 
 const INSTALLS: Install[] = [
@@ -136,6 +167,7 @@ const INSTALLS: Install[] = [
     kinds: ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'],
     watchAll: true,
     expected: EXPECTED_BASE,
+    policyMode: 'open',
   },
   {
     title: 'watchNamespaces install (Roles) with rbac.workloadRollouts=true',
@@ -144,6 +176,17 @@ const INSTALLS: Install[] = [
     kinds: ['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'],
     watchAll: false,
     expected: [...EXPECTED_BASE, ...EXPECTED_ROLLOUTS].sort(),
+    policyMode: 'open',
+  },
+  {
+    title: 'strict policy mode, watchNamespaces install (Roles)',
+    values: (namespace) => ['--set', 'policy.mode=strict', '--set', `watchNamespaces={${namespace}}`],
+    kinds: ['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'],
+    watchAll: false,
+    expected: EXPECTED_BASE,
+    policyMode: 'strict',
+    // An AddonPolicy selects the namespace: the operator writes its status (the committed spend).
+    exercises: [POLICY_STATUS_PATCH],
   },
 ];
 
@@ -155,6 +198,8 @@ for (const install of INSTALLS)
     let sa = '';
     let rollouts = false;
     let backups = false;
+    let policyMode: PolicyMode = 'open';
+    const policyName = () => `${namespace}-cycle`;
     const clusterScoped: KubeObject[] = [];
     const calls = new Map<string, number>();
     const forbidden: string[] = [];
@@ -168,6 +213,14 @@ for (const install of INSTALLS)
       await ensureCrds();
       const admin = adminKubeConfig();
       namespace = await createTestNamespace(admin, 'rbac');
+      // The label the strict install's AddonPolicy selects (no policy selects it yet).
+      if (install.policyMode === 'strict')
+        await admin
+          .makeApiClient(k8s.CoreV1Api)
+          .patchNamespace(
+            { name: namespace, body: { metadata: { labels: { [POLICY_LABEL]: namespace } } } },
+            k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+          );
       // The chart's RBAC objects, rendered for this namespace.
       const { stdout } = await run(join(defaultBinDir(), 'helm'), [
         'template',
@@ -205,6 +258,10 @@ for (const install of INSTALLS)
       expect(args).toContain(`--leader-election-namespace=${namespace}`);
       rollouts = args.includes('--workload-rollouts=true');
       backups = args.includes('--backups=true');
+      const mode = args.find((a) => a.startsWith('--policy-mode='))?.slice('--policy-mode='.length);
+      expect(POLICY_MODES).toContain(mode);
+      policyMode = mode as PolicyMode;
+      expect(policyMode).toBe(install.policyMode);
 
       // A token for the ServiceAccount, as the kubelet would mount it.
       const token = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
@@ -256,6 +313,9 @@ for (const install of INSTALLS)
           kubeConfig: saConfig,
           workloadRollouts: rollouts,
           backups,
+          policyMode,
+          // Often enough that the cycle sees the status of the policy that selects the namespace written.
+          ...(policyMode === 'strict' ? { policyStatusIntervalMs: 500 } : {}),
           // Short timings so the cycle sees lease renewals (update), not only the acquisition.
           leaderElection: {
             namespace,
@@ -274,6 +334,15 @@ for (const install of INSTALLS)
       KubeClient.prototype.request = originalRequest;
       KubeClient.prototype.watch = originalWatch;
       const admin = adminKubeConfig();
+      await admin
+        .makeApiClient(k8s.CustomObjectsApi)
+        .deleteClusterCustomObject({
+          group: POLICY_GROUP,
+          version: POLICY_VERSION,
+          plural: POLICY_PLURAL,
+          name: policyName(),
+        })
+        .catch(() => undefined);
       for (const d of clusterScoped) {
         await admin
           .makeApiClient(k8s.RbacAuthorizationV1Api)
@@ -312,7 +381,36 @@ for (const install of INSTALLS)
         },
         'rbac-test',
       );
-      type Res = KubeObject & { status?: { conditions?: { type: string; status: string; reason?: string }[] } };
+      type Res = KubeObject & {
+        status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+      };
+      if (policyMode === 'strict') {
+        // No AddonPolicy selects the namespace yet: refused, before any Clever write.
+        const synced = await eventually(
+          async () => {
+            const r = await getObject<Res>(admin, ref);
+            return r?.status?.conditions?.find((c) => c.type === 'Synced' && c.reason === 'PolicyDenied');
+          },
+          15_000,
+          'Synced=False PolicyDenied',
+        );
+        expect(synced.status).toBe('False');
+        expect(synced.message).toContain('rule strictMode');
+        expect(writeCalls(op!.sim.requests())).toEqual([]);
+        expect(op!.sim.addons()).toHaveLength(0);
+        // The policy that allows what the cycle creates: the resource is looked at again.
+        await admin.makeApiClient(k8s.CustomObjectsApi).createClusterCustomObject({
+          group: POLICY_GROUP,
+          version: POLICY_VERSION,
+          plural: POLICY_PLURAL,
+          body: {
+            apiVersion: `${POLICY_GROUP}/${POLICY_VERSION}`,
+            kind: 'AddonPolicy',
+            metadata: { name: policyName() },
+            spec: cyclePolicy(namespace),
+          },
+        });
+      }
       await eventually(
         async () => {
           const r = await getObject<Res>(admin, ref);
@@ -380,13 +478,15 @@ for (const install of INSTALLS)
         10_000,
         'a lease renewal',
       );
+      for (const key of install.exercises ?? [])
+        await eventually(() => (calls.has(key) ? true : undefined), 10_000, key);
       const used = new Set(calls.keys());
       const unused: string[] = [];
       for (const line of granted(rules)) {
         const [resource, verbs] = line.split(': ');
         for (const verb of verbs!.split(' ')) {
           const key = `${resource} ${verb}`;
-          if (!used.has(key) && !NOT_EXERCISED[key]) unused.push(key);
+          if (!used.has(key) && (!NOT_EXERCISED[key] || install.exercises?.includes(key))) unused.push(key);
         }
       }
       expect(unused, `used: ${[...used].sort().join(', ')}`).toEqual([]);
