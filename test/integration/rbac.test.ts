@@ -136,7 +136,7 @@ interface Install {
   values: (namespace: string) => string[];
   /** RBAC kinds the install renders. */
   kinds: string[];
-  /** Watch only the test namespace (Roles), or the whole cluster (ClusterRole). */
+  /** Rendered for the whole cluster (ClusterRole) rather than watched namespaces (Roles). */
   watchAll: boolean;
   expected: string[];
   /** The --policy-mode the rendered Deployment must pass. */
@@ -307,7 +307,10 @@ for (const install of INSTALLS)
       };
 
       op = await startOperator({
-        namespaces: install.watchAll ? [] : [namespace],
+        // The whole-cluster install is authorised by its ClusterRole, but its operator watches only this test's
+        // namespace: the control plane is shared by the test files running beside this one, and an operator
+        // watching every namespace would reconcile (and write status and events on) their resources too.
+        namespaces: [namespace],
         simulator: { provisioningDelayMs: 300 },
         manager: {
           kubeConfig: saConfig,
