@@ -143,7 +143,8 @@ describe('AddonPolicy: tenants, refusals without Clever writes, budgets, open an
           name: `team-a-${run}`,
         })) as AddonPolicy;
         const entry = p.status?.namespaces?.find((n) => n.namespace === a.namespace);
-        return entry && entry.committed === price ? p : undefined;
+        // The status is refreshed on a timer: wait for one written after every resource of the namespace was seen.
+        return entry && entry.committed === price && entry.resources === 4 ? p : undefined;
       },
       15_000,
       'policy status with the committed spend',
