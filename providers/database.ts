@@ -47,6 +47,11 @@ export function databaseProvider(kind: DatabaseKind): ProviderDefinition<Databas
   });
 }
 
+/** The environment a database add-on carries under `<PREFIX>_`: what its binding and templates may read. */
+export function databaseEnvKeys(prefix: string): string[] {
+  return ['HOST', 'PORT', 'DB', 'USER', 'PASSWORD', 'URI', 'VERSION'].map((k) => `${prefix}_${k}`);
+}
+
 /**
  * The binding of a database whose environment follows `<PREFIX>_HOST/_PORT/_USER/_PASSWORD/_DB`, with the
  * consumer keys made from its URL.

@@ -1,4 +1,4 @@
-import { databaseBinding, databaseProvider } from './database.ts';
+import { databaseBinding, databaseEnvKeys, databaseProvider } from './database.ts';
 
 export default databaseProvider({
   kind: 'MongoDb',
@@ -10,15 +10,7 @@ export default databaseProvider({
   description: 'A MongoDB database on Clever Cloud, with its connection details in a Secret.',
   specDescription: 'A MongoDB database managed by Clever Cloud.',
   upstreamCodes: { 403: '4.0.3' },
-  envKeys: [
-    'MONGODB_ADDON_HOST',
-    'MONGODB_ADDON_PORT',
-    'MONGODB_ADDON_DB',
-    'MONGODB_ADDON_USER',
-    'MONGODB_ADDON_PASSWORD',
-    'MONGODB_ADDON_URI',
-    'MONGODB_ADDON_VERSION',
-  ],
+  envKeys: databaseEnvKeys('MONGODB_ADDON'),
   binding: (env) =>
     databaseBinding(env, 'MONGODB_ADDON', 'mongodb', (url) => ({ DATABASE_URL: url, MONGODB_URI: url })),
   backup: {

@@ -1,4 +1,4 @@
-import { databaseBinding, databaseProvider } from './database.ts';
+import { databaseBinding, databaseEnvKeys, databaseProvider } from './database.ts';
 
 export default databaseProvider({
   kind: 'MySql',
@@ -11,15 +11,7 @@ export default databaseProvider({
   specDescription: 'A MySQL database managed by Clever Cloud.',
   upstreamCodes: { 57: '5.7', 80: '8.0', 84: '8.4' },
   // The form Prisma, Sequelize, TypeORM and mysql2 accept; TLS is negotiated by the client's own settings.
-  envKeys: [
-    'MYSQL_ADDON_HOST',
-    'MYSQL_ADDON_PORT',
-    'MYSQL_ADDON_DB',
-    'MYSQL_ADDON_USER',
-    'MYSQL_ADDON_PASSWORD',
-    'MYSQL_ADDON_URI',
-    'MYSQL_ADDON_VERSION',
-  ],
+  envKeys: databaseEnvKeys('MYSQL_ADDON'),
   binding: (env) => databaseBinding(env, 'MYSQL_ADDON', 'mysql', (url) => ({ DATABASE_URL: url })),
   backup: {
     // MariaDB and MySQL client options only (the tools image ships mariadb-client); the password via MYSQL_PWD,

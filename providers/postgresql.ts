@@ -1,4 +1,4 @@
-import { databaseBinding, databaseProvider } from './database.ts';
+import { databaseBinding, databaseEnvKeys, databaseProvider } from './database.ts';
 
 /**
  * A PostgreSQL client tool of the add-on's own major version when the image has it (Alpine's postgresqlNN-client in
@@ -26,15 +26,7 @@ export default databaseProvider({
   specDescription: 'A PostgreSQL database managed by Clever Cloud.',
   upstreamCodes: { 11: '11', 12: '12', 13: '13', 14: '14', 15: '15', 16: '16', 17: '17', 18: '18' },
   // libpq form with TLS required: Paperclip (postgres.js) and pg_dump both read it.
-  envKeys: [
-    'POSTGRESQL_ADDON_HOST',
-    'POSTGRESQL_ADDON_PORT',
-    'POSTGRESQL_ADDON_DB',
-    'POSTGRESQL_ADDON_USER',
-    'POSTGRESQL_ADDON_PASSWORD',
-    'POSTGRESQL_ADDON_URI',
-    'POSTGRESQL_ADDON_VERSION',
-  ],
+  envKeys: databaseEnvKeys('POSTGRESQL_ADDON'),
   binding: (env) =>
     databaseBinding(env, 'POSTGRESQL_ADDON', 'postgresql', (url) => ({ DATABASE_URL: `${url}?sslmode=require` })),
   backup: {
