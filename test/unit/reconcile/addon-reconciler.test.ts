@@ -41,13 +41,9 @@ let events: { type: string; reason: string; message: string }[];
 let clock: number;
 let reconciler: AddonReconciler;
 
-function setup(res: AddonResource, options: { workloadRollouts?: boolean } = {}): void {
-  journal = [];
-  kube = new FakeKube(res, journal);
-  clever = new FakeClever(journal);
-  events = [];
-  clock = T0;
-  reconciler = new AddonReconciler({
+/** A reconciler over the current fakes: a fresh operator process, nothing in memory. */
+function newReconciler(options: { workloadRollouts?: boolean } = {}): AddonReconciler {
+  return new AddonReconciler({
     definition: def,
     kube,
     clever,
@@ -63,22 +59,20 @@ function setup(res: AddonResource, options: { workloadRollouts?: boolean } = {})
   });
 }
 
+function setup(res: AddonResource, options: { workloadRollouts?: boolean } = {}): void {
+  journal = [];
+  kube = new FakeKube(res, journal);
+  clever = new FakeClever(journal);
+  events = [];
+  clock = T0;
+  reconciler = newReconciler(options);
+}
+
 /** A new operator process on the same cluster and Clever: nothing in memory survives. */
 function restart(): void {
   kube.killed = false;
   kube.killAfter = undefined;
-  reconciler = new AddonReconciler({
-    definition: def,
-    kube,
-    clever,
-    resources: {
-      get: (key) => (key === KEY ? structuredClone(kube.resource) : undefined),
-      list: () => [kube.resource],
-    },
-    events: { emit: (_obj, type, reason, message) => events.push({ type, reason, message }) },
-    now: () => new Date(clock),
-    createGraceMs: 60_000,
-  });
+  reconciler = newReconciler();
 }
 
 const pass = () => reconciler.reconcile(KEY, ctx);
