@@ -68,6 +68,11 @@ export type AddonOrigin = 'Created' | 'Adopted' | 'Found';
 export interface AddonStatus {
   observedGeneration?: number;
   origin?: AddonOrigin;
+  /**
+   * The create-pending annotation's value whose outcome this status records: that create is no longer pending (the
+   * annotation is left in place rather than removed by a write of its own).
+   */
+  createdFromIntent?: string;
   /** When Ready was first True: a restore never runs after it. */
   firstReadyTime?: string;
   phase?: Phase;
@@ -154,6 +159,12 @@ export const statusSchema = {
       description:
         'How this resource came to hold its add-on: Created by it, Adopted (annotation) or Found (by name). ' +
         'spec.restoreFrom only runs into a Created add-on.',
+    },
+    createdFromIntent: {
+      type: 'string',
+      description:
+        'The value of the create-pending annotation whose create this status records: a create with that value is ' +
+        'no longer pending.',
     },
     firstReadyTime: {
       type: 'string',

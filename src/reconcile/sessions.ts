@@ -7,6 +7,7 @@ import { CatalogueCache, CleverClient, type CleverClientOptions } from '../cleve
 import { credentialsFromSecretData, NAMESPACE_SECRET_NAMES, type ResolvedCredentials } from '../config/credentials.ts';
 import { ConfigError } from '../config/errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import { OrgSnapshots } from './org-snapshot.ts';
 
 export type CredentialsReason = 'CredentialsMissing' | 'CredentialsInvalid';
 
@@ -29,6 +30,8 @@ export class CleverSession {
   readonly source: string;
   readonly organisation: string | undefined;
   readonly catalogue: CatalogueCache;
+  /** Each owner's add-ons, listed once for every resource that uses these credentials (org-snapshot.ts). */
+  readonly snapshots: OrgSnapshots;
   private owner: Promise<string> | undefined;
 
   constructor(client: CleverClient, resolved: ResolvedCredentials, now: () => number) {
@@ -36,6 +39,7 @@ export class CleverSession {
     this.source = resolved.source;
     this.organisation = resolved.organisation;
     this.catalogue = new CatalogueCache(client, { now });
+    this.snapshots = new OrgSnapshots((owner) => client.listAddons(owner), now);
   }
 
   /** The owner to use when neither the spec nor the configuration names one: the credentials' personal space. */

@@ -6,9 +6,11 @@ import { InvalidSpecError } from '../catalogue.ts';
 import { ANNOTATIONS, addonName, secretName } from '../names.ts';
 import { isOurSecret } from '../secret.ts';
 import { decideAdoption, decideClaim, decideHeld } from './decide.ts';
+import { decideHeldSource, LIST_LAG_MS } from './decide-observe.ts';
+import type { Freshness } from '../org-snapshot.ts';
 import { decideAnnotation } from './decide-deletion.ts';
 import type { ExternalClient } from './external.ts';
-import { HeldAddonError } from './failures.ts';
+import { HeldAddonError, POLL_MS } from './failures.ts';
 import { escapePointer } from './kube.ts';
 import { ADDON_FIELDS, type Pass } from './pass.ts';
 import type { AddonResource, StepContext } from './types.ts';
@@ -21,7 +23,7 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
   if (statusId) {
     // Two resources that adopted one add-on at the same moment both hold it: only one may keep it.
     refuseIfClaimed(c, pass, statusId);
-    const { answer, forbidden } = await heldAnswer(ext, statusId);
+    const { answer, forbidden } = await findHeld(c, pass, ext, statusId);
     const held = decideHeld({
       id: statusId,
       answer,
@@ -62,6 +64,7 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
   const annotation = pass.annotation(ANNOTATIONS.addonId);
   if (annotation) {
     const observed = await ext.byId(annotation);
+    pass.freshAddon = true;
     const decision = decideAdoption({
       annotation,
       statusId: pass.status.addonId,
@@ -78,7 +81,57 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
     if (decision.announce) pass.emit('Normal', 'Adopted', `adopted existing add-on ${decision.addon.id}`);
     return decision.addon;
   }
-  return ext.byName(addonName(c.def.kind, pass.uid));
+  return ext.byName(addonName(c.def.kind, pass.uid), nameLookupFreshness(c, pass));
+}
+
+/**
+ * How fresh the list must be to look the deterministic name up. With a create of this resource pending, it must have
+ * been requested after that create's call ended (the annotation's time) and be recent (each pass of the wait looks
+ * again). Without one, no create of this resource was ever sent (the intent is always recorded first), so any list
+ * of the drift interval will do: the lookup only guards against an intent lost outside the operator.
+ */
+export function nameLookupFreshness(c: StepContext, pass: Pass): Freshness {
+  const pending = pass.pendingCreate;
+  if (pending === undefined) return { maxAgeMs: c.driftMs };
+  const at = Date.parse(pending);
+  return { maxAgeMs: POLL_MS, after: Number.isNaN(at) ? pass.now().getTime() : at };
+}
+
+/**
+ * The held add-on: from the organisation's shared list, from what this process learnt itself, or read by id when
+ * neither can be trusted to show it (decideHeldSource). Only the read by id can say it is gone.
+ */
+export async function findHeld(
+  c: StepContext,
+  pass: Pass,
+  ext: ExternalClient,
+  id: string,
+): Promise<{ answer: { addon: Addon } | 'notFound' | 'forbidden'; forbidden?: ForbiddenError }> {
+  const reads = c.memory.reads.get(pass.uid);
+  // An earlier pass had reason to doubt it still exists (a 404 on its readiness): asked by id, whatever the list says.
+  if (!reads?.doubt) {
+    const snapshot = await ext.snapshot({ maxAgeMs: c.driftMs });
+    const seen = c.memory.seen.get(pass.uid);
+    const known = seen && seen.owner === ext.owner && seen.addon.id === id ? seen : undefined;
+    const source = decideHeldSource({
+      inSnapshot: snapshot.byId(id),
+      snapshotAt: snapshot.at,
+      known,
+      lagMs: LIST_LAG_MS,
+    });
+    if (source.source !== 'ask') return { answer: { addon: source.addon } };
+  }
+  const found = await heldAnswer(ext, id);
+  if (reads) reads.doubt = false;
+  if (typeof found.answer === 'object') remember(c, pass, ext, found.answer.addon);
+  else c.memory.seen.delete(pass.uid);
+  pass.freshAddon = true;
+  return found;
+}
+
+/** What this process learnt about the resource's add-on from Clever itself (a create's answer, a read by id). */
+export function remember(c: StepContext, pass: Pass, ext: ExternalClient, addon: Addon): void {
+  c.memory.seen.set(pass.uid, { addon, owner: ext.owner, at: pass.now().getTime() });
 }
 
 /** Clever's answer for the held add-on: found, 404, or 403 (another owner's id answers 403). */

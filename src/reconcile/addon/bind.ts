@@ -144,8 +144,15 @@ export async function keepLastBoundSecret(c: StepContext, pass: Pass, when: Rest
     };
     let decision = decideSecretRestore({ ...input, live: undefined });
     if (decision.action === 'read') {
-      const live = await c.kube.secret(pass.namespace, decision.name, { cached: true });
+      const name = decision.name;
+      const live = await c.kube.secret(pass.namespace, name, { cached: true });
       decision = decideSecretRestore({ ...input, live: { secret: live } });
+      // The cache may lag behind our own apply (a pass our write triggered): a restore is decided on the Secret as
+      // the API server holds it, never on the cached copy alone.
+      if (decision.action === 'restore') {
+        const stored = await c.kube.secret(pass.namespace, name, { cached: false });
+        decision = decideSecretRestore({ ...input, live: { secret: stored } });
+      }
     }
     if (decision.action !== 'restore') return;
     await c.kube.applySecret(decision.secret);

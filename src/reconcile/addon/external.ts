@@ -12,6 +12,7 @@ import {
 } from '../../clever/index.ts';
 import type { ProviderDefinition } from '../../model/provider.ts';
 import type { PlatformBackup } from '../backup/index.ts';
+import type { Freshness, Snapshot } from '../org-snapshot.ts';
 import type { CleverSession, Sessions } from '../sessions.ts';
 import { pickNamed } from './decide-duplicates.ts';
 import { READINESS_PROBES, type ProbeContext } from './readiness.ts';
@@ -39,11 +40,17 @@ export interface ExternalClient {
   providerInfo(): Promise<ProviderInfo | null>;
   /** By id (status.addonId or the adoption annotation); undefined when it does not exist. */
   byId(id: string): Promise<Addon | undefined>;
-  /** By the deterministic name, of this provider only; the oldest when several carry it (see pickNamed). */
-  byName(name: string): Promise<Addon | undefined>;
-  /** Every add-on of this provider under the name (duplicates; see decide-duplicates.ts). */
+  /**
+   * By the deterministic name, of this provider only, from the owner's shared list as fresh as `need` says; the
+   * oldest when several carry it (see pickNamed).
+   */
+  byName(name: string, need: Freshness): Promise<Addon | undefined>;
+  /** Every add-on of this provider under the name, from a list requested now (duplicates; decide-duplicates.ts). */
   named(name: string): Promise<Addon[]>;
+  /** The owner's add-ons, shared by every resource of these credentials and owner (org-snapshot.ts). */
+  snapshot(need: Freshness): Promise<Snapshot>;
   create(request: CreateRequest): Promise<Addon>;
+  /** Deletes the add-on; one that is already gone (404) counts as deleted. */
   delete(id: string): Promise<void>;
   migration(addonId: string, migrationId: string): Promise<Migration>;
   /**
@@ -114,8 +121,8 @@ export function connect(session: CleverSession, owner: string, def: ProviderDefi
     addon,
     databaseInfo: () => (dbInfo ??= client.getDatabaseInfo(def.providerId as DatabaseProviderId, addon.id)),
   });
-  const named = async (name: string) =>
-    (await client.listAddons(owner)).filter((a) => a.name === name && a.provider.id === def.providerId);
+  const { snapshots } = session;
+  const named = async (name: string) => (await snapshots.get(owner, { maxAgeMs: 0 })).named(name, def.providerId);
   return {
     owner,
     provider(fresh = false) {
@@ -131,13 +138,19 @@ export function connect(session: CleverSession, owner: string, def: ProviderDefi
         throw err;
       }
     },
-    async byName(name) {
-      return pickNamed(await named(name));
+    async byName(name, need) {
+      return pickNamed((await snapshots.get(owner, need)).named(name, def.providerId));
     },
     named,
+    snapshot: (need) => snapshots.get(owner, need),
     create: (request) => client.createAddon(owner, { ...request, providerId: def.providerId }),
     async delete(id) {
-      await client.deleteAddon(owner, id);
+      try {
+        await client.deleteAddon(owner, id);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+      snapshots.forget(owner, id);
     },
     migration: (addonId, migrationId) => client.getMigration(owner, addonId, migrationId),
     async migrate(addonId, target) {

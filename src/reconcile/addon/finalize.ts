@@ -12,7 +12,7 @@ import { ANNOTATIONS, addonName, secretName } from '../names.ts';
 import { isOurSecret } from '../secret.ts';
 import { CredentialsError } from '../sessions.ts';
 import { lastBoundName } from './last-bound.ts';
-import { adoptionRival } from './adoption.ts';
+import { adoptionRival, findHeld, nameLookupFreshness } from './adoption.ts';
 import { decideAnnotation, decideDeletion, decidePolicy, type Found, type PolicyDecision } from './decide-deletion.ts';
 import type { ExternalClient } from './external.ts';
 import { DeletionBlockedError, POLL_MS } from './failures.ts';
@@ -37,7 +37,7 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
     policy,
     // status.addon is the upstream operator's name for the same field.
     statusId: recordedId(pass),
-    pending: pass.annotation(ANNOTATIONS.createPending),
+    pending: pass.pendingCreate,
     providerId: def.providerId,
     now: pass.now(),
     graceMs: c.graceMs,
@@ -49,11 +49,11 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
     const observation = await blockedWithoutCredentials(pass, async () => {
       const ext = await connect(c, pass, policy);
       const id = decision.id;
-      const byId = id ? await lookUp(c, pass, () => ext.byId(id)) : undefined;
+      const byId = id ? await lookUp(c, pass, () => heldForDeletion(c, pass, ext, id)) : undefined;
       // The name is looked up only for this resource's own pending create, and only when the id gave nothing usable.
       const byName =
         decision.byName && !(byId?.addon && !byId.rival)
-          ? await lookUp(c, pass, () => ext.byName(addonName(def.kind, pass.uid)))
+          ? await lookUp(c, pass, () => ext.byName(addonName(def.kind, pass.uid), nameLookupFreshness(c, pass)))
           : undefined;
       return { ext, byId, byName };
     });
@@ -86,7 +86,8 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
   // Said once, on the pass that lets the resource go (a waiting or blocked deletion passes here again and again).
   reportIgnoredAnnotation(pass);
   await c.kube.removeFinalizer(pass.res, def.finalizer);
-  c.memory.lastBound.delete(pass.uid);
+  pass.released = true;
+  for (const memory of [c.memory.lastBound, c.memory.seen, c.memory.reads, c.memory.written]) memory.delete(pass.uid);
   return {};
 }
 
@@ -163,18 +164,31 @@ async function blockedWithoutCredentials<T>(pass: Pass, step: () => Promise<T>):
   }
 }
 
-/** Buckets first, then the add-on; confirmed gone before Kubernetes may forget about it. */
+/**
+ * The add-on status records, for deletion: what the shared list or this process knows (decideHeldSource), else read
+ * by id. A list that no longer shows it proves nothing (it may lag): then only the read by id says it is gone.
+ */
+async function heldForDeletion(
+  c: StepContext,
+  pass: Pass,
+  ext: ExternalClient,
+  id: string,
+): Promise<Addon | undefined> {
+  const held = await findHeld(c, pass, ext, id);
+  // A refusal (403) says nothing about the add-on: the deletion fails and says so, it never lets the resource go.
+  if (held.answer === 'forbidden') throw held.forbidden ?? new Error(`add-on ${id}: access refused`);
+  return typeof held.answer === 'object' ? held.answer.addon : undefined;
+}
+
+/**
+ * Buckets first, then the add-on. Clever's answer to the delete call is the confirmation: 200 (deleted) or 404
+ * (already gone); any other answer, a lost one included, fails the pass and the delete is sent again, so Kubernetes
+ * forgets the resource only after Clever said the add-on is gone.
+ */
 async function deleteAddon(c: StepContext, pass: Pass, ext: ExternalClient, addon: Addon): Promise<void> {
   await deleteBuckets(c, pass, ext, addon);
   await ext.delete(addon.id);
-  if (await ext.byId(addon.id)) {
-    pass.condition('Ready', {
-      status: 'False',
-      reason: 'Deleting',
-      message: `waiting for add-on ${addon.id} to be deleted`,
-    });
-    throw new Stop({ requeueAfterMs: POLL_MS });
-  }
+  c.memory.seen.delete(pass.uid);
   pass.emit('Normal', 'Deleted', `deleted add-on ${addon.id}`);
 }
 

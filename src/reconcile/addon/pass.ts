@@ -5,6 +5,7 @@ import type { ObjectRef } from '../../kube/objects.ts';
 import { splitKey } from '../../kube/types.ts';
 import type { AddonStatus, Phase } from '../../model/status.ts';
 import { getCondition, setCondition, type ConditionInput } from '../conditions.ts';
+import { ANNOTATIONS } from '../names.ts';
 import type { ExternalClient } from './external.ts';
 import type { ConditionReason, EventReason, EventType } from './reasons.ts';
 import type { AddonResource, CommonSpec, EventSink, Memory } from './types.ts';
@@ -41,6 +42,17 @@ export class Pass {
   softProblem: { reason: ConditionReason; message: string } | undefined;
   /** Work left for a next pass soon (a bucket's objects being deleted). */
   requeueSoon = false;
+  /**
+   * The add-on was read from Clever in this pass (created, or read by id), not taken from the shared list or this
+   * process's memory: a billable action (a migration) is only ever decided on such a read.
+   */
+  freshAddon = false;
+  /** The add-on was created in this pass. */
+  created = false;
+  /** The finalizer is not on the resource yet: it goes on with the pass's first write (reconciler.ts, step 2). */
+  finalizerPending = false;
+  /** The finalizer was removed: the resource is let go, nothing of it is remembered. */
+  released = false;
 
   constructor(
     res: AddonResource,
@@ -69,6 +81,15 @@ export class Pass {
 
   annotation(key: string): string | undefined {
     return this.res.metadata?.annotations?.[key];
+  }
+
+  /**
+   * The create-pending annotation, while the create it announces is pending: once status records that create's
+   * outcome (status.createdFromIntent holds the same value), the annotation stays but announces nothing.
+   */
+  get pendingCreate(): string | undefined {
+    const value = this.annotation(ANNOTATIONS.createPending);
+    return value !== undefined && value !== this.status.createdFromIntent ? value : undefined;
   }
 
   condition(type: 'Ready' | 'Synced', input: ConditionInput): void {

@@ -13,9 +13,10 @@
 //      (the backup controller, ../backup/controller.ts, runs backups and the restore and writes their status)
 //  10. status, then requeue for drift with jitter
 // What to do at each destructive or billable point is decided in decide.ts; failures are reported by failures.ts.
-import { OutcomeUnknownError, type Addon } from '../../clever/index.ts';
+import { NotFoundError, OutcomeUnknownError, type Addon } from '../../clever/index.ts';
 import type { ReconcileContext, ReconcileResult } from '../../kube/controller.ts';
 import { describeError, isConflict, isNotFound } from '../../kube/errors.ts';
+import { hasFinalizer } from '../../kube/objects.ts';
 import type { ObjectRef } from '../../kube/objects.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { API_GROUP, type ProviderDefinition } from '../../model/provider.ts';
@@ -25,8 +26,10 @@ import { BACKUP_CONDITION } from '../backup/controller.ts';
 import { s3BucketStore, type BucketStore } from '../buckets.ts';
 import { InvalidSpecError } from '../catalogue.ts';
 import { getCondition, sameStatus } from '../conditions.ts';
-import { ANNOTATIONS, addonName } from '../names.ts';
-import { observe } from './adoption.ts';
+import { ANNOTATIONS, addonName, secretName } from '../names.ts';
+import { dataHash, isOurSecret, type SecretObject } from '../secret.ts';
+import { observe, remember } from './adoption.ts';
+import { decideChecks, decideEnvRead, readinessPollDelay } from './decide-observe.ts';
 import { bind, keepLastBoundSecret } from './bind.ts';
 import { decideCreate, decideMigration } from './decide.ts';
 import { addUnconfirmed } from './decide-duplicates.ts';
@@ -57,6 +60,10 @@ export interface ReconcilerDeps {
   driftIntervalMs?: number;
   /** How long a pending create may stay unobserved before it is considered never made; default 60 s. */
   createGraceMs?: number;
+  /** How often a bound add-on's environment is read again, to notice credentials rotated on Clever's side; 1 h. */
+  rotationCheckMs?: number;
+  /** How often a Ready add-on's readiness and version are read again; default 3 h. */
+  versionCheckMs?: number;
   now?: () => Date;
   /**
    * Act on spec.secret.rolloutRestart (default false: restarting workloads needs patch on Deployments, StatefulSets,
@@ -91,9 +98,11 @@ export class AddonReconciler {
       clever: deps.clever,
       apiVersion: `${API_GROUP}/${def.crdVersion}`,
       resources: deps.resources,
-      memory: { lastWarning: new Map(), lastBound: new Map() },
+      memory: { lastWarning: new Map(), lastBound: new Map(), seen: new Map(), reads: new Map(), written: new Map() },
       driftMs: deps.driftIntervalMs ?? 5 * 60_000,
       graceMs: deps.createGraceMs ?? 60_000,
+      rotationCheckMs: deps.rotationCheckMs ?? ROTATION_CHECK_MS,
+      versionCheckMs: deps.versionCheckMs ?? VERSION_CHECK_MS,
       bucketStore: deps.bucketStore ?? s3BucketStore,
       policy: deps.policy,
       workloadRollouts: deps.workloadRollouts ?? false,
@@ -109,7 +118,8 @@ export class AddonReconciler {
       lastWarning.delete(key);
       return;
     }
-    const pass = new Pass(cached, ctx, { now: this.now, events: this.events, memory: this.c.memory });
+    const base = this.latest(cached);
+    const pass = new Pass(base, ctx, { now: this.now, events: this.events, memory: this.c.memory });
     try {
       return await this.run(pass);
     } catch (err) {
@@ -119,10 +129,25 @@ export class AddonReconciler {
       }
       return this.fail(pass, err);
     } finally {
+      if (pass.res !== base && pass.uid && !pass.released) this.c.memory.written.set(pass.uid, pass.res);
       const last = lastWarning.get(key);
       if (last && (last.uid !== cached.metadata?.uid || getCondition(pass.status, 'Synced')?.reason !== last.reason))
         lastWarning.delete(key);
     }
+  }
+
+  /**
+   * The newer of the cached resource and what our last write to it returned: a pass our own write triggered (its
+   * watch event) may run before the cache holds that write, and would otherwise redo work from the older copy.
+   * Resource versions are compared as the integers the API server issues; anything else trusts the cache.
+   */
+  private latest(cached: AddonResource): AddonResource {
+    const uid = cached.metadata?.uid;
+    const written = uid ? this.c.memory.written.get(uid) : undefined;
+    if (!uid || !written) return cached;
+    if (newerVersion(written.metadata?.resourceVersion, cached.metadata?.resourceVersion)) return written;
+    this.c.memory.written.delete(uid);
+    return cached;
   }
 
   /** The steps, in order. */
@@ -130,8 +155,9 @@ export class AddonReconciler {
     const { def } = this.c;
     // 1. Deleting?
     if (pass.res.metadata?.deletionTimestamp) return finalize(this.c, pass);
-    // 2. Finalizer first: no side effect on Clever before we are sure to be called on deletion. Paused?
-    await this.ensureFinalizer(pass);
+    // 2. Finalizer first: no add-on is created or recorded before we are sure to be called on deletion. It goes on
+    //    with the create intent (one write), or with the first status write when there is no create. Paused?
+    pass.finalizerPending = !hasFinalizer(pass.res, def.finalizer);
     this.stopIfPaused(pass);
     // A deleted or edited Secret goes back first, from its last bound content: no Clever call is needed for it.
     await keepLastBoundSecret(this.c, pass, 'before asking Clever Cloud');
@@ -153,24 +179,117 @@ export class AddonReconciler {
     recordOrigin(pass, addon, observed, pending);
     // 6b. A second add-on under this resource's name, from a create whose answer was lost: removed.
     await repairDuplicates(this.c, pass, ext, addon);
-    // 7. Update through a migration when plan or version differ.
-    const migrating = await this.migrate(pass, ext, addon, target, data);
-    // 8. Readiness, variables, buckets (before the Secret: a consumer that starts on the Secret finds them).
-    const ready = await ext.ready(addon);
+    // 7-8. Readiness and version (one read, only when due: decideChecks); then a migration when plan or version
+    //      differ; variables and buckets (before the Secret: a consumer that starts on the Secret finds them).
+    const checks = this.checks(pass, addon);
+    const ready = checks.probe ? await this.probe(pass, ext, addon) : checks.assumeReady;
+    const migrating = await this.migrate(pass, ext, addon, target, data, checks.probe);
     if (def.desiredEnv) await syncVariables(pass, ext, addon, def.desiredEnv(data));
     if (def.objectStorage && ready) await syncBuckets(this.c, pass, ext, addon, data);
-    // 9. Bind; then what the backup controller recorded about the one-off restore, which Ready waits for.
-    await bind(this.c, pass, ext, addon, spec);
+    // 9. Bind when the environment is due for a read (decideEnvRead); then what the backup controller recorded about
+    //    the one-off restore, which Ready waits for.
+    if (await this.envDue(pass, addon, spec)) {
+      await bind(this.c, pass, ext, addon, spec);
+      this.reads(pass).envAt = this.now().getTime();
+    }
     // Off in this install, a restore never runs: Ready stays held (never Ready without it), and Synced says why.
     if (def.backup && this.c.backups === false) reportBackupsDisabled(pass, spec);
     const backups = def.backup ? restoreGate(pass, spec) : undefined;
     // 10. Status.
-    return this.report(pass, { ready, migrating, backups, target });
+    const pollMs = checks.probe ? undefined : checks.requeueAfterMs;
+    return this.report(pass, { ready, migrating, backups, target, pollMs });
   }
 
-  /** Step 2. */
-  async ensureFinalizer(pass: Pass): Promise<void> {
+  /** Step 2, carried out with the first write of the pass (see run). */
+  async flushFinalizer(pass: Pass): Promise<void> {
+    if (!pass.finalizerPending) return;
     pass.res = await this.c.kube.ensureFinalizer(pass.res, this.c.def.finalizer);
+    pass.finalizerPending = false;
+  }
+
+  /** This process's read times for the resource; after a restart, spread over the intervals (see decide-observe). */
+  private reads(pass: Pass): { probeAt?: number; envAt?: number; doubt?: boolean } {
+    let reads = this.c.memory.reads.get(pass.uid);
+    if (!reads) {
+      // First sight in this process: a settled resource's next reads fall at a random point of their intervals, so
+      // a restart does not re-read every add-on at once (a new one has no secretHash and reads at once anyway).
+      const now = this.now().getTime();
+      const ready = getCondition(pass.original, 'Ready')?.status === 'True';
+      reads = ready
+        ? {
+            probeAt: now - Math.random() * this.c.versionCheckMs,
+            envAt: now - Math.random() * this.c.rotationCheckMs,
+          }
+        : {};
+      this.c.memory.reads.set(pass.uid, reads);
+    }
+    return reads;
+  }
+
+  /** Steps 7-8: which reads this pass makes (decideChecks). */
+  private checks(pass: Pass, addon: Addon) {
+    const reads = this.reads(pass);
+    const createdAt = this.createdAt(pass);
+    return decideChecks({
+      justCreated: pass.created,
+      probes: this.c.def.readiness.kind !== 'exists',
+      wasReady: getCondition(pass.original, 'Ready')?.status === 'True' && pass.original?.addonId === addon.id,
+      specChanged: pass.generation !== pass.original?.observedGeneration,
+      migrating: Boolean(pass.status.migration && !['OK', 'FAILED'].includes(pass.status.migration.status)),
+      lastProbeAt: reads.probeAt,
+      createdAt,
+      versionCheckMs: this.c.versionCheckMs,
+      now: this.now().getTime(),
+    });
+  }
+
+  /** When the add-on was created, as far as this resource knows (the time of the create intent it records). */
+  private createdAt(pass: Pass): number | undefined {
+    const intent = pass.status.createdFromIntent ?? pass.annotation(ANNOTATIONS.createPending);
+    const at = intent ? Date.parse(intent) : NaN;
+    return Number.isNaN(at) ? undefined : at;
+  }
+
+  /** Steps 7-8: readiness (and the version, from the same answer where the provider gives both). */
+  private async probe(pass: Pass, ext: ExternalClient, addon: Addon): Promise<boolean> {
+    try {
+      const ready = await ext.ready(addon);
+      const version = await ext.version(addon);
+      if (version) pass.status.version = version;
+      this.reads(pass).probeAt = this.now().getTime();
+      return ready;
+    } catch (err) {
+      // The add-on may be gone: the next pass asks for it by id rather than trusting a list that still shows it.
+      if (err instanceof NotFoundError) this.c.memory.seen.delete(pass.uid);
+      if (err instanceof NotFoundError) this.reads(pass).doubt = true;
+      throw err;
+    }
+  }
+
+  /** Step 9: whether the environment is read and the Secret bound in this pass (decideEnvRead). */
+  private async envDue(pass: Pass, addon: Addon, spec: CommonSpec): Promise<boolean> {
+    const recordedHash = pass.status.secretHash;
+    const name = pass.status.binding?.name ?? secretName(pass.name, spec.secret?.name);
+    const intact = async () => {
+      if (recordedHash === undefined) return false;
+      const fits = (s: SecretObject | undefined) =>
+        s !== undefined && isOurSecret(s, pass.uid) && dataHash(s.data) === recordedHash;
+      // The cache may not hold our own latest apply yet: a mismatch there is checked against the API server.
+      return (
+        fits(await this.c.kube.secret(pass.namespace, name, { cached: true })) ||
+        fits(await this.c.kube.secret(pass.namespace, name, { cached: false }))
+      );
+    };
+    const decision = decideEnvRead({
+      recordedHash,
+      secretIntact: recordedHash !== undefined && (await intact()),
+      specChanged: pass.generation !== pass.original?.observedGeneration,
+      addonChanged: pass.original?.addonId !== addon.id,
+      lastReadAt: this.reads(pass).envAt,
+      rotationCheckMs: this.c.rotationCheckMs,
+      now: this.now().getTime(),
+    });
+    return decision.read;
   }
 
   /** Step 2: the paused annotation stops the pass before any Clever call. */
@@ -217,20 +336,16 @@ export class AddonReconciler {
     const { def, kube } = this.c;
     const decision = decideCreate({
       observed,
-      pending: pass.annotation(ANNOTATIONS.createPending),
+      pending: pass.pendingCreate,
       recorded: observed !== undefined && pass.original?.addonId === observed.id,
       now: this.now(),
       graceMs: this.c.graceMs,
       pollMs: POLL_MS,
     });
     if (decision.action === 'use') {
-      if (decision.recordFirst) {
-        // The intent is deletion's only lead to an add-on status does not record: status first, then the intent.
-        this.recordAddon(pass, decision.addon);
-        recordOrigin(pass, decision.addon, observed, true);
-        await this.writeStatus(pass);
-      }
-      if (decision.clearIntent) await this.clearIntent(pass);
+      // The intent's outcome is recorded in status (written at the end of the pass, or by a failing pass): the
+      // annotation is then spent. Until that write it still leads deletion to the add-on by name.
+      if (decision.clearIntent) pass.status.createdFromIntent = pass.pendingCreate;
       return decision.addon;
     }
     if (decision.action === 'wait') {
@@ -249,13 +364,17 @@ export class AddonReconciler {
     // An earlier create that never surfaced is counted first (a duplicate it makes later is then removable).
     const at = this.now().toISOString();
     const unconfirmed = decision.unconfirmedEarlier
-      ? [addUnconfirmed(pass.annotation(ANNOTATIONS.unconfirmedCreates), pass.annotation(ANNOTATIONS.createPending)!)]
+      ? [addUnconfirmed(pass.annotation(ANNOTATIONS.unconfirmedCreates), pass.pendingCreate!)]
       : [];
+    // The finalizer goes on in the same write as the intent, when it is not on yet (one write, same guarantee).
+    const finalizerOps = pass.finalizerPending ? finalizerAddOps(pass.res, def.finalizer) : [];
     pass.res = await kube.patch(this.ref(pass), [
       { op: 'test', path: '/metadata/resourceVersion', value: pass.res.metadata?.resourceVersion },
+      ...finalizerOps,
       ...annotationOps(pass.res, ANNOTATIONS.createPending, at),
       ...unconfirmed.map((value) => ({ op: 'add' as const, path: UNCONFIRMED_PATH, value })),
     ]);
+    pass.finalizerPending = false;
     const options = { ...def.options?.(data), ...(target.version ? { version: target.version } : {}) };
     let addon: Addon;
     try {
@@ -286,14 +405,18 @@ export class AddonReconciler {
       await this.clearIntent(pass);
       throw err;
     }
-    // Record the result at once, before anything else can fail.
+    // The result goes into status with the intent it spends, written once at the end of this pass together with the
+    // binding and the Provisioning condition (a failing pass writes it too). A crash before that write is what the
+    // intent is for: the next pass finds the add-on by its name and records it then.
     pass.status.addon = addon.id;
     pass.status.addonId = addon.id;
     pass.status.realId = addon.realId;
     pass.status.origin = 'Created';
-    await this.writeStatus(pass);
-    await this.clearIntent(pass);
-    pass.emit('Normal', 'Created', `created add-on ${addon.id} (${addon.plan.slug}, ${addon.region})`);
+    pass.status.createdFromIntent = at;
+    pass.created = true;
+    pass.freshAddon = true;
+    remember(this.c, pass, ext, addon);
+    pass.ctx.logger.info({ addonId: addon.id, plan: addon.plan.slug, region: addon.region }, 'add-on created');
     return addon;
   }
 
@@ -311,26 +434,59 @@ export class AddonReconciler {
    * choose what to create; they never migrate an existing add-on (an adopted one, or one whose spec dropped the
    * field): only an explicit spec value does.
    */
-  async migrate(pass: Pass, ext: ExternalClient, addon: Addon, target: Target, data: unknown): Promise<boolean> {
+  async migrate(
+    pass: Pass,
+    ext: ExternalClient,
+    addon: Addon,
+    target: Target,
+    data: unknown,
+    probed: boolean,
+  ): Promise<boolean> {
     const { def } = this.c;
-    const current = await ext.version(addon);
+    // The version as read in this pass (the readiness answer, read once per pass), else as status last recorded it.
+    const current = probed ? await ext.version(addon) : pass.status.version;
     if (current) pass.status.version = current;
     else if (target.version && !pass.status.version) pass.status.version = target.version;
-    const decision = decideMigration({
-      recorded: pass.status.migration,
-      addonPlanId: addon.plan.id,
-      planId: def.plan(data) === undefined ? addon.plan.id : target.plan.id,
-      version: def.requestedVersion?.(data) === undefined ? undefined : target.version,
-      requested: target.requested.version,
-      current,
-    });
+    const decide = (on: Addon) =>
+      decideMigration({
+        recorded: pass.status.migration,
+        addonPlanId: on.plan.id,
+        planId: def.plan(data) === undefined ? on.plan.id : target.plan.id,
+        version: def.requestedVersion?.(data) === undefined ? undefined : target.version,
+        requested: target.requested.version,
+        current,
+      });
+    let decision = decide(addon);
+    if (decision.action === 'migrate' && !pass.freshAddon) {
+      // A migration is billable: it is decided on the add-on as Clever says it is now, never on a list that may
+      // predate a migration that just ended.
+      const fresh = await ext.byId(addon.id);
+      if (!fresh) {
+        // Gone since the list was taken: the next pass asks for it by id and decideHeld says what follows.
+        this.c.memory.seen.delete(pass.uid);
+        this.reads(pass).doubt = true;
+        throw new Stop({ requeueAfterMs: POLL_MS });
+      }
+      remember(this.c, pass, ext, fresh);
+      pass.freshAddon = true;
+      this.recordAddon(pass, fresh);
+      addon = fresh;
+      decision = decide(fresh);
+    }
     return carryOutMigration(pass, ext, addon, decision);
   }
 
   /** Step 10: Ready, Synced and phase from what the pass learnt; the status written; when to look again. */
   async report(
     pass: Pass,
-    facts: { ready: boolean; migrating: boolean; backups: RestoreGate | undefined; target: Target },
+    facts: {
+      ready: boolean;
+      migrating: boolean;
+      backups: RestoreGate | undefined;
+      target: Target;
+      /** When to poll readiness again, when this pass did not read it (decideChecks). */
+      pollMs: number | undefined;
+    },
   ): Promise<ReconcileResult> {
     const { ready, migrating, backups, target } = facts;
     const { kind } = this.c.def;
@@ -362,13 +518,19 @@ export class AddonReconciler {
     pass.status.observedGeneration = pass.generation;
     recordTarget(pass, target);
     await this.writeStatus(pass);
-    const requeueAfterMs = !ready || migrating || pass.requeueSoon ? POLL_MS : jitter(this.c.driftMs);
+    const provisioning = facts.pollMs ?? readinessPollDelay(this.createdAt(pass), this.now().getTime());
+    const requeueAfterMs = !ready ? provisioning : migrating || pass.requeueSoon ? POLL_MS : jitter(this.c.driftMs);
     return { requeueAfterMs: Math.min(requeueAfterMs, backups?.requeueAfterMs ?? requeueAfterMs) };
   }
 
   /** A failed pass: reported through the FAILURES table, status written, requeued or rethrown. */
   async fail(pass: Pass, err: unknown): Promise<ReconcileResult | void> {
-    if (isConflict(err)) throw err;
+    if (isConflict(err)) {
+      // An add-on created in this pass is recorded before the pass ends, conflict or not (writeStatus retries on a
+      // fresh copy): the intent would find it again, but only after the list catches up.
+      if (pass.created) await this.writeStatus(pass).catch(() => undefined);
+      throw err;
+    }
     // Our own resource vanished mid-pass (its finalizer was just removed, from a stale cache): nothing to do.
     if (isNotFound(err) && !(await this.c.kube.get(this.ref(pass)))) return;
     const plan = planFailure(err, {
@@ -418,6 +580,8 @@ export class AddonReconciler {
     const before = withoutBackupFields(pass.original);
     const after = withoutBackupFields(pass.status);
     if (sameStatus(before, after)) return;
+    // Status may record an add-on from here on: the finalizer must be on first (deferred from step 2).
+    await this.flushFinalizer(pass);
     let base: AddonResource | undefined = pass.res;
     for (let attempt = 1; ; attempt++) {
       const patch = statusPatch(before, after);
@@ -438,6 +602,11 @@ export class AddonReconciler {
   }
 }
 
+/** Credentials rotated on Clever's side show in a Secret within this time. */
+export const ROTATION_CHECK_MS = 3600_000;
+/** A Ready add-on's readiness and version are read again this often (a version changes through a migration). */
+export const VERSION_CHECK_MS = 3 * 3600_000;
+
 const UNCONFIRMED_PATH = `/metadata/annotations/${escapePointer(ANNOTATIONS.unconfirmedCreates)}`;
 
 /**
@@ -452,6 +621,19 @@ function recordOrigin(pass: Pass, addon: Addon, observed: Addon | undefined, pen
   // Held since before origins were recorded: unknown, and a restore treats it as not new.
   else if (held) return;
   else pass.status.origin = pendingCreate ? 'Created' : 'Found';
+}
+
+/** JSON patch operations that add `finalizer` (the list may not exist yet). */
+function finalizerAddOps(res: KubeObject, finalizer: string) {
+  return res.metadata?.finalizers
+    ? [{ op: 'add' as const, path: '/metadata/finalizers/-', value: finalizer }]
+    : [{ op: 'add' as const, path: '/metadata/finalizers', value: [finalizer] }];
+}
+
+/** Whether resource version `a` is newer than `b`, when both are the integers the API server issues. */
+export function newerVersion(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return BigInt(a) > BigInt(b);
 }
 
 function annotationOps(res: KubeObject, key: string, value: string) {

@@ -4,7 +4,6 @@
 import { findPlan, type AddonProvider, type Plan } from '../../clever/index.ts';
 import type { TargetStatus } from '../../model/status.ts';
 import { InvalidSpecError, resolvePlan, resolveRegion, resolveVersion } from '../catalogue.ts';
-import { ANNOTATIONS } from '../names.ts';
 import { decideBoundChange, decideTarget, requestedString, type Requested } from './decide-target.ts';
 import type { ExternalClient } from './external.ts';
 import { AddonFailure } from './failures.ts';
@@ -36,7 +35,7 @@ export function guardBound(c: StepContext, pass: Pass, data: unknown): void {
   const spec = data as CommonSpec;
   const decision = decideBoundChange({
     addonId: pass.status.addonId,
-    pending: pass.annotation(ANNOTATIONS.createPending),
+    pending: pass.pendingCreate,
     specOwner: spec.organisation,
     recordedOwner: pass.status.organisation,
     specRegion: requestedOf(c, data).region,

@@ -1,5 +1,6 @@
 // The shapes every module of the reconciler shares: the resource, the part of the spec every kind has, the event
 // sink.
+import type { Addon } from '../../clever/index.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import type { ProviderDefinition, S3Connection } from '../../model/provider.ts';
 import type { AddonStatus } from '../../model/status.ts';
@@ -53,6 +54,19 @@ export interface Memory {
    * credentials.
    */
   lastBound: Map<string, { secret: SecretObject; hash: string }>;
+  /**
+   * What this process learnt itself about each resource's add-on (by uid): its create's answer or a read by id, and
+   * when. It stands in for the organisation's list until a list taken after it can show the add-on
+   * (decideHeldSource).
+   */
+  seen: Map<string, { addon: Addon; owner: string; at: number }>;
+  /** When this process last read each resource's readiness/version and environment (by uid; decide-observe.ts). */
+  reads: Map<string, { probeAt?: number; envAt?: number; doubt?: boolean }>;
+  /**
+   * The resource as our last write to it returned it (by uid), until the informer cache catches up: a pass that our
+   * own write triggered then starts from what we wrote, not from the older cached copy.
+   */
+  written: Map<string, AddonResource>;
 }
 
 /** What every step module is given: the provider's definition, the Kubernetes writer and the settings. */
@@ -69,6 +83,10 @@ export interface StepContext {
   readonly driftMs: number;
   /** How long a pending create may stay unobserved before it is considered never made. */
   readonly graceMs: number;
+  /** How often a bound add-on's environment is read again, to notice rotated credentials. */
+  readonly rotationCheckMs: number;
+  /** How often a Ready add-on's readiness and version are read again. */
+  readonly versionCheckMs: number;
   /** Opens the S3 API of an object-storage add-on. */
   readonly bucketStore: (connection: S3Connection) => BucketStore;
   /** Tenancy policies (src/policy/); none: everything is allowed, as before policies existed. */

@@ -51,8 +51,13 @@ export interface BackupControllerDeps {
   backupImage?: string | undefined;
   objectStore?: ObjectStoreFactory | undefined;
   driftIntervalMs?: number;
+  /** How often Clever's own backups of an add-on are read again (default 6 h); the first read is a drift interval after Ready. */
+  platformBackupsIntervalMs?: number;
   now?: () => Date;
 }
+
+/** Clever's platform backups are daily: reading them every 6 h keeps the view a few hours fresh for 4 calls a day. */
+export const PLATFORM_BACKUPS_INTERVAL_MS = 6 * 3600_000;
 
 export class BackupController {
   private readonly deps: BackupControllerDeps;
@@ -120,7 +125,9 @@ export class BackupController {
       ...(this.deps.platformBackups && before.addonId
         ? { platformBackups: () => this.deps.platformBackups!(live, spec) }
         : {}),
-      platformIntervalMs: this.deps.driftIntervalMs ?? 5 * 60_000,
+      platformIntervalMs: this.deps.platformBackupsIntervalMs ?? PLATFORM_BACKUPS_INTERVAL_MS,
+      firstReadyTime: before.firstReadyTime,
+      platformFirstDelayMs: this.deps.driftIntervalMs ?? 5 * 60_000,
       objectStore: this.deps.objectStore,
       emit: (type, reason, message) => this.deps.emit(live, type, reason, message),
       log: (message, fields) => ctx.logger.debug(fields ?? {}, message),

@@ -150,10 +150,38 @@ export function summarizePlatformBackups(backups: readonly PlatformBackup[], now
   };
 }
 
+/**
+ * Whether Clever's own backups of an add-on are read now: never before it is Ready (a provisioning add-on has none),
+ * the first time one delay after it became Ready, then every interval. A view only, on its own slow cadence: each read
+ * is a Clever call per add-on.
+ */
+export function platformBackupsDue(input: {
+  checkedAt: string | undefined;
+  firstReadyTime: string | undefined;
+  now: Date;
+  intervalMs: number;
+  firstDelayMs: number;
+}): boolean {
+  const now = input.now.getTime();
+  if (input.checkedAt) {
+    const checked = Date.parse(input.checkedAt);
+    return Number.isNaN(checked) || now - checked >= input.intervalMs;
+  }
+  if (!input.firstReadyTime) return false;
+  const ready = Date.parse(input.firstReadyTime);
+  return Number.isNaN(ready) || now - ready >= input.firstDelayMs;
+}
+
 export async function refreshPlatformBackups(input: BackupStepInput): Promise<void> {
   if (!input.platformBackups) return;
-  const checked = input.status.platformBackups?.checkedAt;
-  if (checked && input.now.getTime() - Date.parse(checked) < input.platformIntervalMs) return;
+  const due = platformBackupsDue({
+    checkedAt: input.status.platformBackups?.checkedAt,
+    firstReadyTime: input.firstReadyTime,
+    now: input.now,
+    intervalMs: input.platformIntervalMs,
+    firstDelayMs: input.platformFirstDelayMs ?? 0,
+  });
+  if (!due) return;
   try {
     input.status.platformBackups = summarizePlatformBackups(await input.platformBackups(), input.now);
   } catch (err) {

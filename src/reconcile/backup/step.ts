@@ -50,6 +50,9 @@ export interface BackupStepInput {
   /** The add-on's Clever-side backups; called at most every `platformIntervalMs`. */
   platformBackups?: () => Promise<PlatformBackup[]>;
   platformIntervalMs: number;
+  /** When Ready was first True (status.firstReadyTime): the first read waits `platformFirstDelayMs` after it. */
+  firstReadyTime?: string | undefined;
+  platformFirstDelayMs?: number;
   /** When absent, expired dumps are not swept (the CronJob still runs). */
   objectStore?: ObjectStoreFactory | undefined;
   emit(type: 'Normal' | 'Warning', reason: BackupEventReason, message: string): void;

@@ -79,44 +79,57 @@ const pass = () => reconciler.reconcile(KEY, ctx);
 const creates = () => journal.filter((j) => j === 'clever.create').length;
 const condition = (type: string) => kube.resource.status?.conditions?.find((c) => c.type === type);
 const pending = () => kube.resource.metadata?.annotations?.[ANNOTATIONS.createPending];
+/** The intent's outcome is recorded: status names the annotation's value (the annotation itself stays). */
+const spent = () => pending() !== undefined && kube.resource.status?.createdFromIntent === pending();
 
 describe('AddonReconciler with fakes', () => {
   beforeEach(() => setup(resource()));
 
-  it('first pass: finalizer, intent recorded before the one create, result recorded, Secret applied', async () => {
+  it('first pass: finalizer and intent in one write before the one create, result recorded with the binding', async () => {
     const result = await pass();
     expect(creates()).toBe(1);
     const intent = journal.indexOf(`kube.patch add /metadata/annotations`);
     const create = journal.indexOf('clever.create');
-    expect(journal.indexOf('kube.ensureFinalizer api.clever-cloud.com/redis')).toBeLessThan(intent);
     expect(intent).toBeGreaterThan(-1);
     expect(intent).toBeLessThan(create);
-    // The intent is guarded by the resourceVersion the pass saw.
-    expect(journal[intent - 1]).toBe('kube.patch test /metadata/resourceVersion');
-    // Result recorded at once (a status write) before the intent is cleared.
-    expect(journal.indexOf('kube.patchStatus')).toBeGreaterThan(create);
-    expect(journal.indexOf('kube.patchStatus')).toBeLessThan(
-      journal.lastIndexOf('kube.patch remove /metadata/annotations/clever-cloud.com~1create-pending'),
-    );
-    expect(pending()).toBeUndefined();
+    // One patch, guarded by the resourceVersion the pass saw: the finalizer, then the intent.
+    expect(journal.slice(intent - 2, intent + 1)).toEqual([
+      'kube.patch test /metadata/resourceVersion',
+      'kube.patch add /metadata/finalizers',
+      'kube.patch add /metadata/annotations',
+    ]);
+    expect(journal).not.toContain('kube.ensureFinalizer api.clever-cloud.com/redis');
+    expect(kube.resource.metadata?.finalizers).toEqual(['api.clever-cloud.com/redis']);
+    // The result is recorded once, after the Secret, with the intent it spends; the annotation is not removed.
+    const statusWrites = journal.filter((e) => e === 'kube.patchStatus');
+    expect(statusWrites).toHaveLength(1);
+    expect(journal.indexOf('kube.patchStatus')).toBeGreaterThan(journal.indexOf('kube.applySecret cache-secrets'));
+    expect(journal).not.toContain('kube.patch remove /metadata/annotations/clever-cloud.com~1create-pending');
+    expect(pending()).toBe(new Date(T0).toISOString());
+    expect(kube.resource.status?.createdFromIntent).toBe(pending());
     const [addon] = clever.addons.values();
     expect(addon?.name).toBe(addonName('Redis', UID));
     expect(kube.resource.status).toMatchObject({
       addonId: addon?.id,
       addon: addon?.id,
+      origin: 'Created',
       phase: 'Ready',
       binding: { name: 'cache-secrets' },
     });
     expect(condition('Ready')).toMatchObject({ status: 'True', reason: 'Available' });
     expect(condition('Synced')).toMatchObject({ status: 'True', reason: 'ReconcileSuccess' });
     expect(kube.secrets.get('ns/cache-secrets')?.data).toBeDefined();
-    expect(events.map((e) => e.reason)).toEqual(['Created']);
+    // No Normal event for the create: status.origin says it (events are writes too).
+    expect(events.map((e) => e.reason)).toEqual([]);
     expect(result).toMatchObject({ requeueAfterMs: expect.any(Number) as number });
 
-    // The next pass finds it by status id and creates nothing.
+    // The next pass finds it (this process created it), creates nothing, writes nothing and reads no environment.
+    const before = journal.length;
     await pass();
     expect(creates()).toBe(1);
-    expect(journal).toContain(`clever.byId ${addon?.id}`);
+    const second = journal.slice(before);
+    expect(second.filter((e) => e.startsWith('kube.patch') || e.startsWith('kube.apply'))).toEqual([]);
+    expect(second).not.toContain('clever.env');
   });
 
   it('a lost create answer does not create twice inside the grace, then the add-on surfaces', async () => {
@@ -139,12 +152,12 @@ describe('AddonReconciler with fakes', () => {
       expect(condition('Ready')).toMatchObject({ reason: 'Creating' });
     }
 
-    // Clever committed it after all: it surfaces by name, is used, and the intent goes.
+    // Clever committed it after all: it surfaces by name, is used, and the intent is spent.
     clever.add(addonName('Redis', UID));
     clock = T0 + 59_500;
     await pass();
     expect(creates()).toBe(1);
-    expect(pending()).toBeUndefined();
+    expect(spent()).toBe(true);
     expect(condition('Ready')).toMatchObject({ status: 'True' });
   });
 
@@ -158,7 +171,7 @@ describe('AddonReconciler with fakes', () => {
     await pass();
     expect(creates()).toBe(2);
     expect(clever.addons.size).toBe(1);
-    expect(pending()).toBeUndefined();
+    expect(spent()).toBe(true);
   });
 
   it('a create Clever refused clears the intent at once and says CreateFailed', async () => {
@@ -477,7 +490,10 @@ describe('AddonReconciler with fakes', () => {
       await surfacing();
       await pass();
       const writes = journal.filter((j) => j.startsWith('kube.'));
-      expect(writes).toContain('kube.patch remove /metadata/annotations/clever-cloud.com~1create-pending');
+      // The annotation is never removed: the status write that records the add-on also spends the intent.
+      expect(writes).not.toContain('kube.patch remove /metadata/annotations/clever-cloud.com~1create-pending');
+      expect(writes).toContain('kube.patchStatus');
+      expect(spent()).toBe(true);
       for (let n = 0; n < writes.length; n++) {
         await surfacing();
         let seen = 0;

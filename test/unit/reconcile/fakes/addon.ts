@@ -1,5 +1,6 @@
 // Fakes for driving the add-on reconciler without a control plane or Clever Cloud: a Kubernetes writer holding one
 // resource and its Secrets, and an external client holding add-ons. Both log every call, in order, to one journal.
+import { makeSnapshot } from '../../../../src/reconcile/org-snapshot.ts';
 import type { Addon, Migration } from '../../../../src/clever/index.ts';
 import { ConflictError } from '../../../../src/kube/errors.ts';
 import type { JsonPatchOp, ObjectRef } from '../../../../src/kube/objects.ts';
@@ -72,6 +73,10 @@ export class FakeKube implements KubeWriter {
         if (op.path === '/metadata/resourceVersion' && op.value !== metadata.resourceVersion) {
           return Promise.reject(new ConflictError('resourceVersion changed'));
         }
+      } else if (op.op === 'add' && op.path === '/metadata/finalizers') {
+        metadata.finalizers = op.value as string[];
+      } else if (op.op === 'add' && op.path === '/metadata/finalizers/-') {
+        metadata.finalizers = [...(metadata.finalizers ?? []), op.value as string];
       } else if (op.op === 'add' && op.path === '/metadata/annotations') {
         metadata.annotations = op.value as Record<string, string>;
       } else if (op.op === 'add' && op.path.startsWith('/metadata/annotations/')) {
@@ -196,6 +201,7 @@ export class FakeClever implements CleverConnector {
       byId: (id) => this.call(`byId ${id}`, () => this.addons.get(id)),
       byName: (name) => this.call('byName', () => [...this.addons.values()].find((a) => a.name === name)),
       named: (name) => this.call('named', () => [...this.addons.values()].filter((a) => a.name === name)),
+      snapshot: () => this.call('snapshot', () => makeSnapshot(Date.now(), [...this.addons.values()])),
       create: (request: CreateRequest) =>
         this.call('create', () => {
           const failure = this.failCreate;
