@@ -28,6 +28,12 @@ export interface ManagerOptions {
   concurrency?: number;
   driftIntervalMs?: number;
   createGraceMs?: number;
+  /** How often a bound add-on's environment is read again (rotated credentials); default 1 h. */
+  rotationCheckMs?: number;
+  /** How often a Ready add-on's readiness and version are read again; default 3 h. */
+  versionCheckMs?: number;
+  /** How long a list may leave out an add-on this process knows exists (Clever's lists lag); default 30 s. */
+  listLagMs?: number;
   /** Image of backup and restore Jobs (spec.backup), unless a resource names its own. */
   backupImage?: string;
   /** Act on spec.secret.rolloutRestart (default false; needs get + patch on the workloads). */

@@ -27,7 +27,12 @@ describe('drift: connection Secret and add-on kept in line', () => {
 
   beforeAll(async () => {
     ns = namespaceApi(kc, await createTestNamespace(kc, 'drift'));
-    op = await startOperator({ namespaces: [ns.namespace], manager: { driftIntervalMs: DRIFT_MS } });
+    // The rotation check reads the environment every DRIFT_MS here (1 h by default), and a list taken 0.5 s after
+    // this process last saw an add-on is trusted to show it (30 s by default): each check shows within seconds.
+    op = await startOperator({
+      namespaces: [ns.namespace],
+      manager: { driftIntervalMs: DRIFT_MS, rotationCheckMs: DRIFT_MS, listLagMs: 500 },
+    });
   });
   afterAll(async () => {
     await op?.stop();

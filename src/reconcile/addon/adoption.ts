@@ -6,7 +6,7 @@ import { InvalidSpecError } from '../catalogue.ts';
 import { ANNOTATIONS, addonName, secretName } from '../names.ts';
 import { isOurSecret } from '../secret.ts';
 import { decideAdoption, decideClaim, decideHeld } from './decide.ts';
-import { decideHeldSource, LIST_LAG_MS } from './decide-observe.ts';
+import { decideHeldSource } from './decide-observe.ts';
 import type { Freshness } from '../org-snapshot.ts';
 import { decideAnnotation } from './decide-deletion.ts';
 import type { ExternalClient } from './external.ts';
@@ -117,7 +117,7 @@ export async function findHeld(
       inSnapshot: snapshot.byId(id),
       snapshotAt: snapshot.at,
       known,
-      lagMs: LIST_LAG_MS,
+      lagMs: c.listLagMs,
     });
     if (source.source !== 'ask') return { answer: { addon: source.addon } };
   }
@@ -168,11 +168,13 @@ async function consumeRecreateRequest(c: StepContext, pass: Pass): Promise<void>
 
 async function forgetInStatus(c: StepContext, pass: Pass): Promise<void> {
   const cleared = Object.fromEntries(ADDON_FIELDS.map((k) => [k, null]));
-  await c.kube.patchStatus(pass.ref(c.apiVersion, c.def.kind), {
+  const stored = await c.kube.patchStatus(pass.ref(c.apiVersion, c.def.kind), {
     ...cleared,
     phase: pass.status.phase,
     conditions: pass.status.conditions,
   });
+  // The create intent that follows is guarded by the resource version: it must be this write's.
+  if (stored) pass.res = stored;
 }
 
 /**

@@ -73,8 +73,12 @@ export async function bind(
   return name;
 }
 
-/** Restarts the listed workloads on new content; a missing one keeps Synced False (re-checked at drift time). */
-async function restartConsumers(c: StepContext, pass: Pass, spec: CommonSpec, hash: string): Promise<void> {
+/**
+ * Restarts the listed workloads on new content; a missing one keeps Synced False (re-checked at drift time). Also
+ * called on passes that bind nothing anew, with the recorded hash: a restart is only made for a hash a workload does
+ * not carry yet, and what is wrong with the list is still said.
+ */
+export async function restartConsumers(c: StepContext, pass: Pass, spec: CommonSpec, hash: string): Promise<void> {
   const targets = spec.secret?.rolloutRestart ?? [];
   if (targets.length === 0) return;
   if (!c.workloadRollouts) {

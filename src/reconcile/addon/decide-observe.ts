@@ -86,16 +86,16 @@ export function readinessPollDelay(createdAt: number | undefined, now: number): 
  */
 export function decideChecks(input: ChecksInput): ChecksDecision {
   if (!input.probes) return { probe: true, why: 'readiness needs no call for this kind' };
+  const delay = readinessPollDelay(input.createdAt, input.now);
+  if (input.justCreated) {
+    return { probe: false, assumeReady: false, requeueAfterMs: delay, why: 'just created: it cannot be ready yet' };
+  }
   if (input.specChanged || input.migrating) return { probe: true, why: 'the spec changed or a migration runs' };
   if (input.wasReady) {
     if (input.lastProbeAt !== undefined && input.now - input.lastProbeAt < input.versionCheckMs) {
       return { probe: false, assumeReady: true, requeueAfterMs: undefined, why: 'Ready, and its version read lately' };
     }
     return { probe: true, why: 'Ready, and its version is due for a re-read' };
-  }
-  const delay = readinessPollDelay(input.createdAt, input.now);
-  if (input.justCreated) {
-    return { probe: false, assumeReady: false, requeueAfterMs: delay, why: 'just created: it cannot be ready yet' };
   }
   const since = input.lastProbeAt ?? input.createdAt;
   if (since !== undefined && input.now - since < delay) {

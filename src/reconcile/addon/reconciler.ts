@@ -29,8 +29,9 @@ import { getCondition, sameStatus } from '../conditions.ts';
 import { ANNOTATIONS, addonName, secretName } from '../names.ts';
 import { dataHash, isOurSecret, type SecretObject } from '../secret.ts';
 import { observe, remember } from './adoption.ts';
-import { decideChecks, decideEnvRead, readinessPollDelay } from './decide-observe.ts';
-import { bind, keepLastBoundSecret } from './bind.ts';
+import { LAST_BOUND_ANNOTATIONS, lastBoundName } from './last-bound.ts';
+import { decideChecks, decideEnvRead, LIST_LAG_MS, readinessPollDelay } from './decide-observe.ts';
+import { bind, keepLastBoundSecret, restartConsumers } from './bind.ts';
 import { decideCreate, decideMigration } from './decide.ts';
 import { addUnconfirmed } from './decide-duplicates.ts';
 import { repairDuplicates } from './duplicates.ts';
@@ -64,6 +65,8 @@ export interface ReconcilerDeps {
   rotationCheckMs?: number;
   /** How often a Ready add-on's readiness and version are read again; default 3 h. */
   versionCheckMs?: number;
+  /** How long a list may leave out an add-on this process knows exists; default 30 s (decideHeldSource). */
+  listLagMs?: number;
   now?: () => Date;
   /**
    * Act on spec.secret.rolloutRestart (default false: restarting workloads needs patch on Deployments, StatefulSets,
@@ -103,6 +106,7 @@ export class AddonReconciler {
       graceMs: deps.createGraceMs ?? 60_000,
       rotationCheckMs: deps.rotationCheckMs ?? ROTATION_CHECK_MS,
       versionCheckMs: deps.versionCheckMs ?? VERSION_CHECK_MS,
+      listLagMs: deps.listLagMs ?? LIST_LAG_MS,
       bucketStore: deps.bucketStore ?? s3BucketStore,
       policy: deps.policy,
       workloadRollouts: deps.workloadRollouts ?? false,
@@ -191,6 +195,8 @@ export class AddonReconciler {
     if (await this.envDue(pass, addon, spec)) {
       await bind(this.c, pass, ext, addon, spec);
       this.reads(pass).envAt = this.now().getTime();
+    } else if (pass.status.secretHash) {
+      await restartConsumers(this.c, pass, spec, pass.status.secretHash);
     }
     // Off in this install, a restore never runs: Ready stays held (never Ready without it), and Synced says why.
     if (def.backup && this.c.backups === false) reportBackupsDisabled(pass, spec);
@@ -275,9 +281,20 @@ export class AddonReconciler {
       const fits = (s: SecretObject | undefined) =>
         s !== undefined && isOurSecret(s, pass.uid) && dataHash(s.data) === recordedHash;
       // The cache may not hold our own latest apply yet: a mismatch there is checked against the API server.
-      return (
+      const secretFits =
         fits(await this.c.kube.secret(pass.namespace, name, { cached: true })) ||
-        fits(await this.c.kube.secret(pass.namespace, name, { cached: false }))
+        fits(await this.c.kube.secret(pass.namespace, name, { cached: false }));
+      // The last-bound copy too (guarantee 12 rests on it): a deleted or stale copy is written again by a bind.
+      const copyName = lastBoundName(pass.name);
+      if (copyName === name) return secretFits;
+      const copyFits = (s: SecretObject | undefined) =>
+        s !== undefined &&
+        isOurSecret(s, pass.uid) &&
+        s.metadata?.annotations?.[LAST_BOUND_ANNOTATIONS.hash] === recordedHash;
+      return (
+        secretFits &&
+        (copyFits(await this.c.kube.secret(pass.namespace, copyName, { cached: true })) ||
+          copyFits(await this.c.kube.secret(pass.namespace, copyName, { cached: false })))
       );
     };
     const decision = decideEnvRead({
@@ -417,6 +434,16 @@ export class AddonReconciler {
     pass.freshAddon = true;
     remember(this.c, pass, ext, addon);
     pass.ctx.logger.info({ addonId: addon.id, plan: addon.plan.slug, region: addon.region }, 'add-on created');
+    // A first create is told by status (origin Created, then Ready): an Event is one more write per add-on. A
+    // replacement of an add-on deleted behind our back is worth one: it follows AddonDeletedExternally.
+    const replaced = pass.original?.addonId;
+    if (replaced && replaced !== addon.id) {
+      pass.emit(
+        'Normal',
+        'Created',
+        `created add-on ${addon.id} (${addon.plan.slug}, ${addon.region}) to replace ${replaced}`,
+      );
+    }
     return addon;
   }
 
@@ -473,7 +500,19 @@ export class AddonReconciler {
       addon = fresh;
       decision = decide(fresh);
     }
-    return carryOutMigration(pass, ext, addon, decision);
+    const migrating = await carryOutMigration(pass, ext, addon, decision);
+    if (decision.action === 'follow' && !migrating) {
+      // Finished: the plan and version it moved to are read now, not left to a list taken before it ended.
+      const moved = await ext.byId(addon.id);
+      if (moved) {
+        remember(this.c, pass, ext, moved);
+        this.recordAddon(pass, moved);
+      }
+      // The version it runs now is read on the next pass (this pass's readiness answer may predate the end).
+      delete this.reads(pass).probeAt;
+      pass.requeueSoon = true;
+    }
+    return migrating;
   }
 
   /** Step 10: Ready, Synced and phase from what the pass learnt; the status written; when to look again. */
@@ -590,6 +629,16 @@ export class AddonReconciler {
       try {
         const stored = await this.c.kube.patchStatus(this.ref(pass), patch, base.metadata?.resourceVersion);
         if (stored) pass.res = stored;
+        // A CRD older than this operator prunes status.createdFromIntent: the intent is then removed instead, as
+        // before the field existed (its outcome is recorded by the write that just succeeded).
+        const spent = after.createdFromIntent;
+        if (
+          stored &&
+          spent &&
+          stored.status?.createdFromIntent !== spent &&
+          pass.annotation(ANNOTATIONS.createPending) === spent
+        )
+          await this.clearIntent(pass);
         return;
       } catch (err) {
         // The resource is gone (deleted while we worked): nothing left to report on.

@@ -87,6 +87,8 @@ export interface StepContext {
   readonly rotationCheckMs: number;
   /** How often a Ready add-on's readiness and version are read again. */
   readonly versionCheckMs: number;
+  /** How long a list may leave out an add-on this process knows exists (decideHeldSource). */
+  readonly listLagMs: number;
   /** Opens the S3 API of an object-storage add-on. */
   readonly bucketStore: (connection: S3Connection) => BucketStore;
   /** Tenancy policies (src/policy/); none: everything is allowed, as before policies existed. */

@@ -109,27 +109,41 @@ describe('AddonReconciler with fakes', () => {
     expect(kube.resource.status?.createdFromIntent).toBe(pending());
     const [addon] = clever.addons.values();
     expect(addon?.name).toBe(addonName('Redis', UID));
+    // Just created: no readiness read in this pass (it cannot be ready yet), the first poll 5 s later.
+    expect(journal).not.toContain('clever.ready');
     expect(kube.resource.status).toMatchObject({
       addonId: addon?.id,
       addon: addon?.id,
       origin: 'Created',
-      phase: 'Ready',
+      phase: 'Provisioning',
       binding: { name: 'cache-secrets' },
     });
-    expect(condition('Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+    expect(condition('Ready')).toMatchObject({ status: 'False', reason: 'Provisioning' });
     expect(condition('Synced')).toMatchObject({ status: 'True', reason: 'ReconcileSuccess' });
     expect(kube.secrets.get('ns/cache-secrets')?.data).toBeDefined();
     // No Normal event for the create: status.origin says it (events are writes too).
     expect(events.map((e) => e.reason)).toEqual([]);
-    expect(result).toMatchObject({ requeueAfterMs: expect.any(Number) as number });
+    expect(result).toEqual({ requeueAfterMs: 5_000 });
 
-    // The next pass finds it (this process created it), creates nothing, writes nothing and reads no environment.
-    const before = journal.length;
+    // A pass our own write triggers at once reads nothing from Clever and writes nothing.
+    let before = journal.length;
     await pass();
+    expect(journal.slice(before).filter((e) => e.startsWith('kube.patch') || e.startsWith('kube.apply'))).toEqual([]);
+    expect(journal.slice(before).filter((e) => e.startsWith('clever.') && e !== 'clever.open ns')).toEqual([
+      'clever.snapshot',
+    ]);
+
+    // The poll: Ready, one status write, no second environment read.
+    clock = T0 + 5_000;
+    before = journal.length;
+    await pass();
+    const third = journal.slice(before);
+    expect(third).toContain('clever.ready');
+    expect(third).not.toContain('clever.env');
+    expect(third.filter((e) => e === 'kube.patchStatus')).toHaveLength(1);
+    expect(kube.resource.status?.phase).toBe('Ready');
+    expect(condition('Ready')).toMatchObject({ status: 'True', reason: 'Available' });
     expect(creates()).toBe(1);
-    const second = journal.slice(before);
-    expect(second.filter((e) => e.startsWith('kube.patch') || e.startsWith('kube.apply'))).toEqual([]);
-    expect(second).not.toContain('clever.env');
   });
 
   it('a lost create answer does not create twice inside the grace, then the add-on surfaces', async () => {
@@ -219,6 +233,10 @@ describe('AddonReconciler with fakes', () => {
 
     it('off at install (the default): Secret bound, no workload touched, Synced False RolloutsDisabled, one Warning', async () => {
       setup(rollout());
+      await pass();
+      clock = T0 + 5_000;
+      // The pass that finds it Ready binds nothing anew (the environment was read at the create): the problem is
+      // still said.
       await pass();
       expect(kube.secrets.get('ns/cache-secrets')?.data).toBeDefined();
       expect(journal.filter((j) => j.startsWith('kube.rolloutRestart'))).toEqual([]);

@@ -94,17 +94,19 @@ export class FakeKube implements KubeWriter {
     return Promise.resolve(this.bump());
   }
 
-  patchStatus(_ref: ObjectRef, status: Record<string, unknown>): Promise<void> {
+  /** Status fields the stored schema does not know (a CRD older than the operator): pruned as the API server does. */
+  pruneStatus: string[] = [];
+
+  patchStatus(_ref: ObjectRef, status: Record<string, unknown>): Promise<AddonResource> {
     if (this.killed) return Promise.reject(new Error('the operator process was killed'));
     this.record('kube.patchStatus');
     const next: Record<string, unknown> = { ...this.resource.status };
     for (const [k, v] of Object.entries(status)) {
-      if (v === null) delete next[k];
+      if (v === null || this.pruneStatus.includes(k)) delete next[k];
       else next[k] = structuredClone(v);
     }
     this.resource.status = next;
-    this.bump();
-    return Promise.resolve();
+    return Promise.resolve(this.bump());
   }
 
   get(ref: ObjectRef): Promise<KubeObject | undefined> {
