@@ -287,10 +287,10 @@ export class AddonReconciler {
       // The last-bound copy too (guarantee 12 rests on it): a deleted or stale copy is written again by a bind.
       const copyName = lastBoundName(pass.name);
       if (copyName === name) return secretFits;
+      // A name someone else's Secret holds is never written (bind.ts keepCopy): not a reason to read again.
       const copyFits = (s: SecretObject | undefined) =>
         s !== undefined &&
-        isOurSecret(s, pass.uid) &&
-        s.metadata?.annotations?.[LAST_BOUND_ANNOTATIONS.hash] === recordedHash;
+        (!isOurSecret(s, pass.uid) || s.metadata?.annotations?.[LAST_BOUND_ANNOTATIONS.hash] === recordedHash);
       return (
         secretFits &&
         (copyFits(await this.c.kube.secret(pass.namespace, copyName, { cached: true })) ||
