@@ -146,6 +146,22 @@ describe('AddonReconciler with fakes', () => {
     expect(creates()).toBe(1);
   });
 
+  it('a CRD older than the operator prunes status.createdFromIntent: the intent is removed instead', async () => {
+    kube.pruneStatus = ['createdFromIntent'];
+    await pass();
+    expect(creates()).toBe(1);
+    expect(kube.resource.status?.createdFromIntent).toBeUndefined();
+    expect(pending()).toBeUndefined();
+    expect(journal).toContain('kube.patch remove /metadata/annotations/clever-cloud.com~1create-pending');
+    // Nothing is pending on the next passes: no wait, no second create, the add-on held by status.
+    clock = T0 + 5_000;
+    await pass();
+    clock = T0 + 120_000;
+    await pass();
+    expect(creates()).toBe(1);
+    expect(condition('Ready')).toMatchObject({ status: 'True' });
+  });
+
   it('a lost create answer does not create twice inside the grace, then the add-on surfaces', async () => {
     clever.failCreate = {
       error: new OutcomeUnknownError('timeout', { method: 'POST', route: 'create' }),
