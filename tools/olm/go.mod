@@ -6,7 +6,6 @@ require (
 	github.com/operator-framework/api v0.35.0
 	github.com/operator-framework/operator-registry v1.57.0
 	github.com/sirupsen/logrus v1.9.3
-	k8s.io/apiextensions-apiserver v0.34.1
 	k8s.io/apimachinery v0.34.1
 )
 
@@ -122,6 +121,7 @@ require (
 	gopkg.in/yaml.v2 v2.4.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	k8s.io/api v0.34.1 // indirect
+	k8s.io/apiextensions-apiserver v0.34.1 // indirect
 	k8s.io/apiserver v0.34.1 // indirect
 	k8s.io/client-go v0.34.1 // indirect
 	k8s.io/component-base v0.34.1 // indirect

@@ -33,7 +33,6 @@ import (
 	"github.com/operator-framework/operator-registry/pkg/image/execregistry"
 	registrybundle "github.com/operator-framework/operator-registry/pkg/lib/bundle"
 	"github.com/sirupsen/logrus"
-	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -149,7 +148,7 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-func scorecard(dir string, bundle *apimanifests.Bundle, format checkResult, validators []checkResult) []checkResult {
+func scorecard(bundle *apimanifests.Bundle, format checkResult, validators []checkResult) []checkResult {
 	csv := bundle.CSV
 	crs, crErr := examples(csv)
 	withExamples := func(name string) checkResult {
@@ -253,17 +252,7 @@ func scorecard(dir string, bundle *apimanifests.Bundle, format checkResult, vali
 			statusDesc.fail("%s has no status descriptor", owned.Name)
 		}
 	}
-	_ = dir
 	return []checkResult{basic, bundleVal, crdVal, resources, specDesc, statusDesc}
-}
-
-// crdsAreV1 rejects a v1beta1 CRD: the scorecard checks above read v1 schemas only.
-func crdsAreV1(bundle *apimanifests.Bundle) []*apiextv1.CustomResourceDefinition {
-	if len(bundle.V1beta1CRDs) > 0 {
-		fmt.Fprintln(os.Stderr, "olm-check: v1beta1 CRDs are not supported")
-		os.Exit(2)
-	}
-	return bundle.V1CRDs
 }
 
 func main() {
@@ -287,10 +276,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "olm-check: the bundle has no ClusterServiceVersion")
 		os.Exit(2)
 	}
-	crdsAreV1(bundle)
+	// The scorecard checks above read v1 schemas only.
+	if len(bundle.V1beta1CRDs) > 0 {
+		fmt.Fprintln(os.Stderr, "olm-check: v1beta1 CRDs are not supported")
+		os.Exit(2)
+	}
 	rep := report{Format: formatCheck(dir)}
 	rep.Validators = runValidators(bundle, k8sVersion)
-	rep.Scorecard = scorecard(dir, bundle, rep.Format, rep.Validators)
+	rep.Scorecard = scorecard(bundle, rep.Format, rep.Validators)
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(rep); err != nil {
