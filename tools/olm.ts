@@ -265,7 +265,7 @@ interface Pkg {
   license: string;
 }
 
-function description(crds: Crd[], sa: string): string {
+function description(crds: Crd[], sa: string, rules: Rule[]): string {
   const kinds = crds
     .filter((c) => c.spec.group === 'api.clever-cloud.com')
     .map(
@@ -296,15 +296,20 @@ function description(crds: Crd[], sa: string): string {
     '',
     'AllNamespaces watches the whole cluster. OwnNamespace, SingleNamespace and MultiNamespace watch the',
     "OperatorGroup's target namespaces only: the operator reads them from the `olm.targetNamespaces` annotation, and",
-    'its namespaced permissions are granted in those namespaces only. In every mode it also reads Namespaces and',
-    'AddonPolicies cluster-wide (list, watch; AddonPolicy status patch), which tenancy policies need.',
+    'its namespaced permissions are granted in those namespaces (and in its own, where OLM always grants them).',
+    'In every mode it also reads Namespaces and AddonPolicies cluster-wide (list, watch; AddonPolicy status patch),',
+    'which tenancy policies need.',
     '',
     '## Permissions',
     '',
-    `The ServiceAccount \`${sa}\` gets the Helm chart's rules, without wildcards: the add-on kinds (get, list, watch,`,
-    'patch; status patch; finalizers update), Secrets (get, list, watch, create, patch, delete), Events (create,',
-    "patch) and its leader-election Lease. Workload rollouts and off-platform backups are off, as in the chart's",
-    'defaults.',
+    `The ServiceAccount \`${sa}\` gets the Helm chart's rules, without wildcards (workload rollouts and off-platform`,
+    "backups are off, as in the chart's defaults):",
+    '',
+    ...rules.map(
+      (r) =>
+        `- ${r.apiGroups.map((g) => g || 'core').join(', ')}: ${r.resources.join(', ')}` +
+        `${r.resourceNames ? ` (${r.resourceNames.join(', ')} only)` : ''}: ${r.verbs.join(', ')}`,
+    ),
   ].join('\n');
 }
 
@@ -375,6 +380,7 @@ export function expected(image?: string): Map<string, string> {
       description: description(
         crds.map((c) => c.crd),
         sa,
+        [...permissions, ...clusterPermissions],
       ),
       version: pkg.version,
       maturity: CHANNEL,
