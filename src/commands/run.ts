@@ -101,6 +101,19 @@ export function loadKubeConfig(kubeconfig: string | undefined, context: string |
   return kc;
 }
 
+/**
+ * The namespaces to watch: --namespace (repeatable), else the operator.watch-namespaces setting
+ * (CLEVER_OPERATOR_OPERATOR_WATCH_NAMESPACES, which the OLM bundle fills from the pod's olm.targetNamespaces
+ * annotation); each may be comma-separated. Empty (an unset or empty setting, as OLM's AllNamespaces mode gives):
+ * every namespace.
+ */
+export function watchNamespaces(flag: string[] | undefined, setting: string | undefined): string[] {
+  return (flag ?? (setting ? [setting] : []))
+    .flatMap((n) => n.split(','))
+    .map((n) => n.trim())
+    .filter(Boolean);
+}
+
 const int = (name: string, value: string | undefined, fallback: number): number => {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -159,10 +172,7 @@ export async function main(argv: string[]): Promise<number> {
   const { settings, sources } = loadGlobalConfig(values.config ? { configFile: values.config } : {});
   const global = credentialsFromSettings(settings, sources, 'global configuration');
   const op = (key: keyof Settings) => settings[key];
-  const namespaces = (values.namespace ?? (op('operator.watch-namespaces') ? [op('operator.watch-namespaces')!] : []))
-    .flatMap((n) => n.split(','))
-    .map((n) => n.trim())
-    .filter(Boolean);
+  const namespaces = watchNamespaces(values.namespace, op('operator.watch-namespaces'));
   const kc = loadKubeConfig(values.kubeconfig, values.context);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -381,7 +381,10 @@ describe('helm chart', () => {
   });
 
   it('kubectl apply -f deployments/ installs everything on the real API server', async () => {
-    const names = readdirSync(join(root, 'deployments'));
+    // deployments/olm/ is the OLM bundle (tools/olm.ts), a folder: `kubectl apply -f deployments/` does not recurse.
+    const entries = readdirSync(join(root, 'deployments'), { withFileTypes: true });
+    expect(entries.filter((e) => e.isDirectory()).map((e) => e.name)).toEqual(['olm']);
+    const names = entries.filter((e) => !e.isDirectory()).map((e) => e.name);
     expect(names).toEqual([
       '00-namespace.yaml',
       ...readdirSync(join(root, 'crds'))
