@@ -32,7 +32,7 @@ export interface ManagerOptions {
   rotationCheckMs?: number;
   /** How often a Ready add-on's readiness and version are read again; default 3 h. */
   versionCheckMs?: number;
-  /** How long a list may leave out an add-on this process knows exists (Clever's lists lag); default 30 s. */
+  /** How long a list may leave out an add-on this process knows exists (Clever's lists lag); default 5 s. */
   listLagMs?: number;
   /** Image of backup and restore Jobs (spec.backup), unless a resource names its own. */
   backupImage?: string;

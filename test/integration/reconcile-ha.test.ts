@@ -13,6 +13,7 @@ import {
   REDIS_KIND,
   addonsOf,
   createCalls,
+  pendingCreate,
   resources,
   stopProcess,
   type AddonResource,
@@ -115,7 +116,7 @@ describe('SIGKILL at the worst moments: still one add-on', () => {
 
     spawn();
     const res = await api.waitSettled(REDIS_KIND, 'killed-mid-create', 40_000);
-    expect(res.metadata?.annotations?.[ANNOTATIONS.createPending]).toBeUndefined();
+    expect(pendingCreate(res)).toBeUndefined();
     expect(createCalls(sim.requests())).toHaveLength(1);
     expect(addonsOf(sim, res)).toHaveLength(1);
     expect(res.status?.addonId).toBe(late.id);

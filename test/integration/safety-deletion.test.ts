@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleverClient, findPlan, type Addon } from '../../src/clever/index.ts';
 import { DEV_OAUTH_SECRET, DEV_OAUTH_TOKEN, DEV_ORG_ID } from '../../src/simulator/index.ts';
-import { CREATE_ADDON, DELETE_ADDON } from '../support/addons.ts';
+import { CREATE_ADDON, DELETE_ADDON, pendingCreate } from '../support/addons.ts';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.ts';
 import { startOperator, type OperatorHarness } from '../support/operator.ts';
 import { POSTGRESQL, REDIS, condition, namespaceApi, type NamespaceApi } from '../support/resources.ts';
@@ -19,7 +19,6 @@ const PAUSED = 'clever-cloud.com/paused';
 const ORPHAN_ON_DELETE = 'clever-cloud.com/orphan-on-delete';
 const NAMESPACE_SECRET = 'clever-kubernetes-operator';
 const GET_ADDON = 'GET /v2/organisations/{ownerId}/addons/{addonId}';
-const CREATE_PENDING = 'clever-cloud.com/create-pending';
 const REDIS_SPEC = { instance: { plan: 's_mono' } };
 
 describe('data safety at deletion (issue 13: 1, 3, 10)', () => {
@@ -157,9 +156,12 @@ describe('data safety at deletion (issue 13: 1, 3, 10)', () => {
       await ns.patch(REDIS, name, { metadata: { annotations: { [ADDON_ID]: other.id } } });
       await ns.waitSyncedFalse(REDIS, name, 'AdoptionAnnotationIgnored');
 
-      // Deletion is held up (Clever cannot be asked) while the recorded add-on is deleted on Clever directly; no
-      // live pass runs any more, so nothing can adopt the annotated one meanwhile.
-      op.sim.setFaults([{ route: GET_ADDON, kind: 'error', status: 503 }]);
+      // Deletion is held up (Clever cannot be asked: reads by id and deletes fail) while the recorded add-on is
+      // deleted on Clever directly; no live pass runs any more, so nothing can adopt the annotated one meanwhile.
+      op.sim.setFaults([
+        { route: GET_ADDON, kind: 'error', status: 503 },
+        { route: DELETE_ADDON, kind: 'error', status: 503 },
+      ]);
       const from = op.sim.requests().length;
       await ns.delete(REDIS, name);
       await ns.waitFor(REDIS, name, (r) => condition(r, 'Synced')?.reason === 'CleverApiUnavailable', 'held up');
@@ -167,8 +169,10 @@ describe('data safety at deletion (issue 13: 1, 3, 10)', () => {
       op.sim.setFaults([]);
       await ns.waitGone(REDIS, name, 30_000);
 
+      // The recorded one was asked for (it was gone: 404 is the confirmation); the annotated one never.
       expect(exists(other.id)).toBe(true);
-      expect(deletes(from)).toEqual([]);
+      expect(deletes(from, other.id)).toEqual([]);
+      expect(deletes(from).every((r) => r.path.includes(own))).toBe(true);
     });
   });
 
@@ -271,7 +275,7 @@ describe('data safety at deletion: its own unrecorded create is still deleted (n
     const pending = await ns.waitFor(
       REDIS,
       name,
-      (r) => !!r.metadata?.annotations?.[CREATE_PENDING] && op.sim.requests().some((q) => q.fault),
+      (r) => !!pendingCreate(r) && op.sim.requests().some((q) => q.fault),
       'create intent recorded, answer lost',
     );
     expect(pending.status?.addonId).toBeUndefined();

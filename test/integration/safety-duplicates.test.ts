@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATIONS } from '../../src/reconcile/names.ts';
 import { OTHER_ORG_ID, startSimulator, type Simulator, type SimulatedAddon } from '../../src/simulator/index.ts';
-import { CREATE_ADDON, DELETE_ADDON, stopProcess } from '../support/addons.ts';
+import { CREATE_ADDON, DELETE_ADDON, pendingCreate, stopProcess } from '../support/addons.ts';
 import { adminKubeConfig, apiError, createTestNamespace, eventually } from '../support/kube.ts';
 import { ensureCrds, spawnOperator, startOperator, type OperatorHarness } from '../support/operator.ts';
 import { condition, isReady, namespaceApi, REDIS, type Resource } from '../support/resources.ts';
@@ -184,7 +184,7 @@ describe('7. duplicates bounded: list lag longer than the create grace, a lost c
     const data = (await ns.secretData(`${name}-secrets`))!;
     for (const { name: key, value } of one[0]!.env) expect(data[key]).toBe(value);
     expect(res.metadata?.annotations?.[ANNOTATIONS.unconfirmedCreates]).toBeUndefined();
-    expect(res.metadata?.annotations?.[ANNOTATIONS.createPending]).toBeUndefined();
+    expect(pendingCreate(res)).toBeUndefined();
   });
 
   it('without a lost answer nothing is listed for duplicates nor deleted', async () => {

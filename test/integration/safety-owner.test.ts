@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_ORG_ID, DEV_USER_ID } from '../../src/simulator/index.ts';
 import { adminKubeConfig, apiError, createTestNamespace, eventually } from '../support/kube.ts';
 import { startOperator, type OperatorHarness } from '../support/operator.ts';
+import { pendingCreate } from '../support/addons.ts';
 import {
   CREATE_ROUTE,
   MYSQL,
@@ -21,7 +22,6 @@ import {
 } from '../support/resources.ts';
 
 const MIGRATION_ROUTE = 'POST /v2/organisations/{ownerId}/addons/{addonId}/migrations';
-const CREATE_PENDING = 'clever-cloud.com/create-pending';
 
 /** The add-on's env as the Secret must carry it. */
 function envOf(op: OperatorHarness, addonId: string): Record<string, string> {
@@ -117,7 +117,7 @@ describe('issue 13: owner, catalogue changes, fixing what was never created', ()
       const pending = await ns2.waitFor(
         POSTGRESQL,
         name,
-        (r) => Boolean(r.metadata?.annotations?.[CREATE_PENDING]) && r.status?.organisation === DEV_ORG_ID,
+        (r) => Boolean(pendingCreate(r)) && r.status?.organisation === DEV_ORG_ID,
         'a create whose answer was lost',
       );
       expect(pending.status?.addonId).toBeUndefined();

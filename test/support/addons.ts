@@ -36,13 +36,22 @@ export function conditionOf(res: AddonResource | undefined, type: Condition['typ
   return res?.status?.conditions?.find((c) => c.type === type);
 }
 
-/** Ready and Synced, for the current generation, with the create intent cleared. */
+/**
+ * The create-pending annotation while the create it announces is pending: undefined once status records that
+ * create's outcome (status.createdFromIntent holds the annotation's value) or when there is none.
+ */
+export function pendingCreate(res: AddonResource | undefined): string | undefined {
+  const value = res?.metadata?.annotations?.[ANNOTATIONS.createPending];
+  return value !== undefined && value !== res?.status?.createdFromIntent ? value : undefined;
+}
+
+/** Ready and Synced, for the current generation, with no create pending. */
 export function settled(res: AddonResource | undefined): boolean {
   return (
     conditionOf(res, 'Ready')?.status === 'True' &&
     conditionOf(res, 'Synced')?.status === 'True' &&
     res?.status?.observedGeneration === res?.metadata?.generation &&
-    res?.metadata?.annotations?.[ANNOTATIONS.createPending] === undefined
+    pendingCreate(res) === undefined
   );
 }
 

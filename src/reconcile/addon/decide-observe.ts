@@ -4,8 +4,11 @@
 // is skipped where its answer could change what the operator does to an add-on or a Secret.
 import type { Addon } from '../../clever/index.ts';
 
-/** How long after an add-on is known to exist a list may still leave it out (Clever's lists lag behind creates). */
-export const LIST_LAG_MS = 30_000;
+/**
+ * How long after this process learnt that an add-on exists a list may still leave it out (Clever's lists lag behind
+ * creates). Past it, an absence is asked about by id: a list that lags longer costs one read, never a wrong action.
+ */
+export const LIST_LAG_MS = 5_000;
 
 export interface HeldSourceInput {
   /** The held add-on as the organisation's snapshot shows it, if it does. */

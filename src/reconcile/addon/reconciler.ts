@@ -65,7 +65,7 @@ export interface ReconcilerDeps {
   rotationCheckMs?: number;
   /** How often a Ready add-on's readiness and version are read again; default 3 h. */
   versionCheckMs?: number;
-  /** How long a list may leave out an add-on this process knows exists; default 30 s (decideHeldSource). */
+  /** How long a list may leave out an add-on this process knows exists; default 5 s (decideHeldSource). */
   listLagMs?: number;
   now?: () => Date;
   /**
@@ -558,7 +558,8 @@ export class AddonReconciler {
     recordTarget(pass, target);
     await this.writeStatus(pass);
     const provisioning = facts.pollMs ?? readinessPollDelay(this.createdAt(pass), this.now().getTime());
-    const requeueAfterMs = !ready ? provisioning : migrating || pass.requeueSoon ? POLL_MS : jitter(this.c.driftMs);
+    // A running migration is followed at the poll period, ready or not; provisioning backs off; else the drift check.
+    const requeueAfterMs = migrating || pass.requeueSoon ? POLL_MS : !ready ? provisioning : jitter(this.c.driftMs);
     return { requeueAfterMs: Math.min(requeueAfterMs, backups?.requeueAfterMs ?? requeueAfterMs) };
   }
 
