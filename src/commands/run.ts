@@ -27,6 +27,11 @@ Options:
   --concurrency N                reconciles at once per kind (default 4)
   --drift-interval SECONDS       re-check period of each add-on (default 300)
   --create-grace SECONDS         how long an unconfirmed create is waited for before creating again (default 60)
+  --rotation-check-interval SECONDS
+                                 how often a bound add-on's environment is read again, to carry credentials rotated
+                                 on Clever's side into its Secret (default 3600)
+  --version-check-interval SECONDS
+                                 how often a Ready add-on's readiness and version are read again (default 10800)
   --clever-rate-limit N          Clever Cloud calls per second per set of credentials (default 10)
   --clever-burst N               calls allowed at once above that rate (default 20)
   --policy-mode open|strict       namespaces no AddonPolicy selects: allowed as before (open, default) or refused
@@ -139,6 +144,8 @@ export async function main(argv: string[]): Promise<number> {
       'health-address': { type: 'string' },
       concurrency: { type: 'string' },
       'drift-interval': { type: 'string' },
+      'rotation-check-interval': { type: 'string' },
+      'version-check-interval': { type: 'string' },
       'create-grace': { type: 'string' },
       'backup-image': { type: 'string' },
       'policy-mode': { type: 'string' },
@@ -216,6 +223,8 @@ export async function main(argv: string[]): Promise<number> {
     driftIntervalMs:
       int('--drift-interval', values['drift-interval'] ?? op('operator.drift-interval-seconds'), 300) * 1000,
     createGraceMs: int('--create-grace', values['create-grace'], 60) * 1000,
+    rotationCheckMs: positiveInt('--rotation-check-interval', values['rotation-check-interval'], 3600) * 1000,
+    versionCheckMs: positiveInt('--version-check-interval', values['version-check-interval'], 10800) * 1000,
     policyMode: policyMode(values['policy-mode'] ?? op('operator.policy-mode')),
     ...(backupImage ? { backupImage } : {}),
     backups,

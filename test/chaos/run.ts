@@ -234,6 +234,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           namespace,
           '--drift-interval',
           String(driftSeconds),
+          // Credentials rotated behind its back must show within the run: the rotation check at the drift interval.
+          '--rotation-check-interval',
+          String(driftSeconds),
           '--create-grace',
           String(options.createGraceSeconds ?? 3),
           '--concurrency',

@@ -177,10 +177,13 @@ export class AddonReconciler {
     // 5. Observe.
     const observed = await observe(this.c, pass, ext);
     // 6. Create when nothing exists.
-    const pending = Boolean(pass.annotation(ANNOTATIONS.createPending));
+    const pending = pass.pendingCreate !== undefined;
     const addon = await this.createIfMissing(pass, ext, observed, target, data);
     this.recordAddon(pass, addon);
-    recordOrigin(pass, addon, observed, pending);
+    // An add-on found by name under a pending intent is this resource's own create, unless a Secret of ours shows it
+    // was bound before: then status was lost (edited, restored from a backup) and the add-on may hold data.
+    const boundBefore = observed !== undefined && pending && !pass.created && (await this.secretsOfOurs(pass, spec));
+    recordOrigin(pass, addon, observed, pending && !boundBefore);
     // 6b. A second add-on under this resource's name, from a create whose answer was lost: removed.
     await repairDuplicates(this.c, pass, ext, addon);
     // 7-8. Readiness and version (one read, only when due: decideChecks); then a migration when plan or version
@@ -204,6 +207,16 @@ export class AddonReconciler {
     // 10. Status.
     const pollMs = checks.probe ? undefined : checks.requeueAfterMs;
     return this.report(pass, { ready, migrating, backups, target, pollMs });
+  }
+
+  /** Our connection Secret or its last-bound copy exists: this resource bound an add-on before. */
+  private async secretsOfOurs(pass: Pass, spec: CommonSpec): Promise<boolean> {
+    const names = [pass.status.binding?.name ?? secretName(pass.name, spec.secret?.name), lastBoundName(pass.name)];
+    for (const name of names) {
+      const live = await this.c.kube.secret(pass.namespace, name, { cached: false });
+      if (live && isOurSecret(live, pass.uid)) return true;
+    }
+    return false;
   }
 
   /** Step 2, carried out with the first write of the pass (see run). */
@@ -433,6 +446,9 @@ export class AddonReconciler {
     pass.created = true;
     pass.freshAddon = true;
     remember(this.c, pass, ext, addon);
+    // A restore runs only into an add-on recorded as Created; one found by name after a crash next to a Secret of
+    // ours counts as bound before (run, step 6). A resource that asks for a restore records it before its Secret.
+    if (def.backup && (data as CommonSpec).restoreFrom) await this.writeStatus(pass);
     pass.ctx.logger.info({ addonId: addon.id, plan: addon.plan.slug, region: addon.region }, 'add-on created');
     // A first create is told by status (origin Created, then Ready): an Event is one more write per add-on. A
     // replacement of an add-on deleted behind our back is worth one: it follows AddonDeletedExternally.
@@ -508,8 +524,10 @@ export class AddonReconciler {
         remember(this.c, pass, ext, moved);
         this.recordAddon(pass, moved);
       }
-      // The version it runs now is read on the next pass (this pass's readiness answer may predate the end).
+      // The version it runs now is read on the next pass (this pass's readiness answer may predate the end); its
+      // environment (a new host, port) in this one.
       delete this.reads(pass).probeAt;
+      delete this.reads(pass).envAt;
       pass.requeueSoon = true;
     }
     return migrating;
