@@ -100,12 +100,15 @@ export function decideChecks(input: ChecksInput): ChecksDecision {
     }
     return { probe: true, why: 'Ready, and its version is due for a re-read' };
   }
+  // The wait that followed the last poll (or the create): as long as the add-on had been provisioning then. Measured
+  // from now instead, it would grow as fast as time passes and the poll would never come.
   const since = input.lastProbeAt ?? input.createdAt;
-  if (since !== undefined && input.now - since < delay) {
+  const wait = since === undefined ? delay : readinessPollDelay(input.createdAt, since);
+  if (since !== undefined && input.now - since < wait) {
     return {
       probe: false,
       assumeReady: false,
-      requeueAfterMs: delay - (input.now - since),
+      requeueAfterMs: wait - (input.now - since),
       why: 'provisioning, and polled less than the poll delay ago',
     };
   }

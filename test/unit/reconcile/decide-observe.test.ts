@@ -98,7 +98,16 @@ describe('decideChecks', () => {
     ['provisioning, past the first delay: poll', {}, true],
     // A pass our own write triggered right after the create: no read, the poll stays where it was.
     ['provisioning, triggered 1 s after the create', { now: 1_000 }, false, FIRST_POLL_MS - 1_000],
-    ['provisioning 6 s, polled 2 s ago: the delay (6 s) has 4 s left', { lastProbeAt: 4_000 }, false, 4_000],
+    // Polled at 4 s (4 s into provisioning, so the next wait is 5 s): 3 s left at 6 s.
+    ['provisioning 6 s, polled 2 s ago: the wait (5 s) has 3 s left', { lastProbeAt: 4_000 }, false, 3_000],
+    // The wait is fixed at the poll: however late the pass, a poll whose wait has passed is made (it never recedes).
+    ['provisioning 60 s, polled at 20 s: due', { lastProbeAt: 20_000, now: 60_000 }, true],
+    [
+      'provisioning 35 s, polled at 20 s: 5 s of the 20 s wait left',
+      { lastProbeAt: 20_000, now: 35_000 },
+      false,
+      5_000,
+    ],
     ['provisioning, no creation time known (adopted): poll', { createdAt: undefined }, true],
     ['Ready, read lately: assumed Ready', { wasReady: true, lastProbeAt: 5_000 }, false],
     ['Ready, version due', { wasReady: true, lastProbeAt: 5_000, now: 5_000 + 3 * 3600_000 }, true],
@@ -114,6 +123,31 @@ describe('decideChecks', () => {
       expect(decision.assumeReady).toBe(Boolean(over.wasReady));
       if (requeue !== undefined) expect(decision.requeueAfterMs).toBe(requeue);
     }
+  });
+});
+
+describe('decideChecks over time', () => {
+  it('passes every second (events, restore gate) still poll at 5, 10, 20, 40, 70, 100 s: the wait never recedes', () => {
+    let lastProbeAt: number | undefined;
+    const polls: number[] = [];
+    for (let now = 1_000; now <= 100_000; now += 1_000) {
+      const d = decideChecks({
+        justCreated: false,
+        probes: true,
+        wasReady: false,
+        specChanged: false,
+        migrating: false,
+        lastProbeAt,
+        createdAt: 0,
+        versionCheckMs: 3 * 3600_000,
+        now,
+      });
+      if (d.probe) {
+        polls.push(now);
+        lastProbeAt = now;
+      }
+    }
+    expect(polls).toEqual([5_000, 10_000, 20_000, 40_000, 70_000, 100_000]);
   });
 });
 
