@@ -41,7 +41,12 @@ describe('issue 13: owner, catalogue changes, fixing what was never created', ()
 
   beforeAll(async () => {
     ns = namespaceApi(kc, await createTestNamespace(kc, 'safety-owner'));
-    op = await startOperator({ namespaces: [ns.namespace] });
+    // Environment and version are read on every pass here (hourly and every 3 h by default): the subject is what a
+    // catalogue change does to those passes, not how often they read.
+    op = await startOperator({
+      namespaces: [ns.namespace],
+      manager: { rotationCheckMs: 0, versionCheckMs: 0 },
+    });
   });
   afterAll(async () => {
     await op?.stop();

@@ -80,7 +80,11 @@ describe('connection Secret content and rotation', () => {
   beforeAll(async () => {
     namespace = await createTestNamespace(kc, 'secret-content');
     await ensurePaperclipCrd();
-    op = await startOperator({ namespaces: [namespace], manager: { driftIntervalMs: 2_000 } });
+    // Rotations are looked for at every drift check here (hourly by default).
+    op = await startOperator({
+      namespaces: [namespace],
+      manager: { driftIntervalMs: 2_000, rotationCheckMs: 2_000 },
+    });
   });
   afterAll(async () => {
     await op?.stop();
@@ -195,10 +199,12 @@ describe('connection Secret content and rotation', () => {
     const res = await eventually(
       async () => {
         const r = await get('missing-target');
-        return condition(r, 'Synced')?.reason === 'RolloutTargetNotFound' ? r : undefined;
+        return condition(r, 'Synced')?.reason === 'RolloutTargetNotFound' && condition(r, 'Ready')?.status === 'True'
+          ? r
+          : undefined;
       },
       30_000,
-      'RolloutTargetNotFound',
+      'RolloutTargetNotFound once Ready',
     );
     expect(condition(res, 'Synced')?.message).toContain('StatefulSet/nope not found');
     expect(condition(res, 'Ready')?.status).toBe('True');

@@ -195,7 +195,9 @@ export class AddonReconciler {
     if (def.objectStorage && ready) await syncBuckets(this.c, pass, ext, addon, data);
     // 9. Bind when the environment is due for a read (decideEnvRead); then what the backup controller recorded about
     //    the one-off restore, which Ready waits for.
-    if (await this.envDue(pass, addon, spec)) {
+    const env = await this.envDue(pass, addon, spec);
+    pass.ctx.logger.debug({ probe: checks.why, env: env.why }, 'reads of this pass');
+    if (env.read) {
       await bind(this.c, pass, ext, addon, spec);
       this.reads(pass).envAt = this.now().getTime();
     } else if (pass.status.secretHash) {
@@ -286,7 +288,7 @@ export class AddonReconciler {
   }
 
   /** Step 9: whether the environment is read and the Secret bound in this pass (decideEnvRead). */
-  private async envDue(pass: Pass, addon: Addon, spec: CommonSpec): Promise<boolean> {
+  private async envDue(pass: Pass, addon: Addon, spec: CommonSpec): Promise<{ read: boolean; why: string }> {
     const recordedHash = pass.status.secretHash;
     const name = pass.status.binding?.name ?? secretName(pass.name, spec.secret?.name);
     const intact = async () => {
@@ -319,7 +321,7 @@ export class AddonReconciler {
       rotationCheckMs: this.c.rotationCheckMs,
       now: this.now().getTime(),
     });
-    return decision.read;
+    return decision;
   }
 
   /** Step 2: the paused annotation stops the pass before any Clever call. */
