@@ -108,8 +108,11 @@ export async function findHeld(
   id: string,
 ): Promise<{ answer: { addon: Addon } | 'notFound' | 'forbidden'; forbidden?: ForbiddenError }> {
   const reads = c.memory.reads.get(pass.uid);
-  // An earlier pass had reason to doubt it still exists (a 404 on its readiness): asked by id, whatever the list says.
-  if (!reads?.doubt) {
+  // Asked by id, whatever the list says: when an earlier pass had reason to doubt it still exists (a 404 on its
+  // readiness), and when the user asked for a recreate: that request is spent (or dropped, when the add-on is there)
+  // on what Clever says now, never on a list that may predate the deletion it answers.
+  const recreateAsked = pass.annotation(ANNOTATIONS.recreateMissing) !== undefined;
+  if (!reads?.doubt && !recreateAsked) {
     const snapshot = await ext.snapshot({ maxAgeMs: c.driftMs });
     const seen = c.memory.seen.get(pass.uid);
     const known = seen && seen.owner === ext.owner && seen.addon.id === id ? seen : undefined;

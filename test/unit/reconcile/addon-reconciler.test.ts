@@ -162,6 +162,29 @@ describe('AddonReconciler with fakes', () => {
     expect(condition('Ready')).toMatchObject({ status: 'True' });
   });
 
+  it('a recreate request is spent on a read by id, never on a list taken before the deletion it answers', async () => {
+    await pass();
+    clock = T0 + 5_000;
+    await pass();
+    const [old] = clever.addons.values();
+    expect(condition('Ready')).toMatchObject({ status: 'True' });
+    // The list still shows the add-on; it was deleted on Clever since, and the user asks for a new one.
+    clever.staleList = [old!];
+    clever.addons.clear();
+    kube.resource.metadata = {
+      ...kube.resource.metadata,
+      annotations: { ...kube.resource.metadata?.annotations, [ANNOTATIONS.recreateMissing]: 'true' },
+    };
+    const before = journal.length;
+    clock = T0 + 10_000;
+    await pass();
+    expect(journal.slice(before)).toContain(`clever.byId ${old!.id}`);
+    expect(creates()).toBe(2);
+    expect(kube.resource.status?.addonId).not.toBe(old!.id);
+    expect(kube.resource.metadata?.annotations?.[ANNOTATIONS.recreateMissing]).toBeUndefined();
+    expect(events.map((e) => e.reason)).toEqual(['AddonDeletedExternally', 'Created']);
+  });
+
   it('a lost create answer does not create twice inside the grace, then the add-on surfaces', async () => {
     clever.failCreate = {
       error: new OutcomeUnknownError('timeout', { method: 'POST', route: 'create' }),

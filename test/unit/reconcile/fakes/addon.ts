@@ -195,6 +195,9 @@ export class FakeClever implements CleverConnector {
     return Promise.resolve().then(answer);
   }
 
+  /** What the organisation's list shows instead of the add-ons as they are (a list taken before a change). */
+  staleList: Addon[] | undefined;
+
   client(): ExternalClient {
     return {
       owner: 'orga_test',
@@ -203,7 +206,8 @@ export class FakeClever implements CleverConnector {
       byId: (id) => this.call(`byId ${id}`, () => this.addons.get(id)),
       byName: (name) => this.call('byName', () => [...this.addons.values()].find((a) => a.name === name)),
       named: (name) => this.call('named', () => [...this.addons.values()].filter((a) => a.name === name)),
-      snapshot: () => this.call('snapshot', () => makeSnapshot(Date.now(), [...this.addons.values()])),
+      snapshot: () =>
+        this.call('snapshot', () => makeSnapshot(Date.now(), this.staleList ?? [...this.addons.values()])),
       create: (request: CreateRequest) =>
         this.call('create', () => {
           const failure = this.failCreate;
