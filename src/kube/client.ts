@@ -1,9 +1,12 @@
 // A raw JSON client for the kube-apiserver, built on the same pieces client-node's own Watch uses (its
 // authentication via RequestContext, and undici's fetch). Raw JSON because client-node's typed models serialize
 // through an ObjectSerializer that drops unknown keys (fatal for custom resources) and because its Watch aborts
-// every watch after 30 s of silence and has no bookmarks.
-import * as k8s from '@kubernetes/client-node';
+// every watch after 30 s of silence and has no bookmarks. `run` connects through src/kube/connection.ts and never
+// loads client-node's index; a client-node KubeConfig (tests, tools) is accepted too.
+import type * as k8s from '@kubernetes/client-node';
 import { fetch, type Dispatcher } from 'undici';
+import { ApiException } from './api-exception.ts';
+import { kubeConfigConnection, type KubeConnection } from './connection.ts';
 import type { Status, WatchEvent } from './types.ts';
 import { parseApiVersion } from './types.ts';
 
@@ -35,50 +38,57 @@ interface ApiResourceList {
   resources: { name: string; kind: string; namespaced: boolean }[];
 }
 
-const clients = new WeakMap<k8s.KubeConfig, KubeClient>();
+/** What a client is made from: a connection, or client-node's KubeConfig. */
+export type KubeTarget = k8s.KubeConfig | KubeConnection;
+
+const clients = new WeakMap<KubeTarget, KubeClient>();
+
+type HttpMethod = `${k8s.HttpMethod}`;
+
+function isConnection(target: KubeTarget): target is KubeConnection {
+  return typeof (target as Partial<KubeConnection>).authenticate === 'function';
+}
 
 export class KubeClient {
-  readonly kc: k8s.KubeConfig;
+  readonly connection: KubeConnection;
   private readonly requestTimeoutMs: number;
-  // One connection pool per client: client-node builds a new undici Agent per request, which defeats keep-alive.
-  private dispatcher: Dispatcher | undefined;
   private readonly discovery = new Map<string, Promise<ApiResourceList>>();
 
-  constructor(kc: k8s.KubeConfig, options: KubeClientOptions = {}) {
-    this.kc = kc;
+  constructor(target: KubeTarget, options: KubeClientOptions = {}) {
+    this.connection = isConnection(target) ? target : kubeConfigConnection(target);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
-  /** The shared client of a KubeConfig (so helpers that take a KubeConfig reuse one connection pool). */
-  static for(kcOrClient: k8s.KubeConfig | KubeClient): KubeClient {
-    if (kcOrClient instanceof KubeClient) return kcOrClient;
-    let client = clients.get(kcOrClient);
+  /** The shared client of a KubeConfig or connection (so helpers that take one reuse one connection pool). */
+  static for(target: KubeTarget | KubeClient): KubeClient {
+    if (target instanceof KubeClient) return target;
+    let client = clients.get(target);
     if (!client) {
-      client = new KubeClient(kcOrClient);
-      clients.set(kcOrClient, client);
+      client = new KubeClient(target);
+      clients.set(target, client);
     }
     return client;
   }
 
+  /** The API server's URL. */
+  get server(): string {
+    return this.connection.server;
+  }
+
   private async prepare(
-    method: k8s.HttpMethod,
     path: string,
     query: Record<string, QueryValue> | undefined,
   ): Promise<{ url: string; headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
-    const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/$/, '') + path);
+    const url = new URL(this.connection.server + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const ctx = new k8s.RequestContext(url.toString(), method);
-    // Re-applied per request: exec/token-file credentials rotate.
-    await this.kc.applySecurityAuthentication(ctx);
-    this.dispatcher ??= ctx.getDispatcher();
-    return { url: url.toString(), headers: { ...ctx.getHeaders() }, dispatcher: this.dispatcher };
+    // Re-applied per request: exec/token-file credentials rotate. The connection keeps one pool (keep-alive).
+    const { headers, dispatcher } = await this.connection.authenticate();
+    return { url: url.toString(), headers: { ...headers }, dispatcher };
   }
 
-  /** Sends one request and returns the parsed JSON body. Non-2xx responses throw `k8s.ApiException` (body: text). */
-  async request<T>(method: `${k8s.HttpMethod}`, path: string, options: RequestOptions = {}): Promise<T> {
-    const { url, headers, dispatcher } = await this.prepare(method, path, options.query);
+  /** Sends one request and returns the parsed JSON body. Non-2xx responses throw `ApiException` (body: text). */
+  async request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
+    const { url, headers, dispatcher } = await this.prepare(path, options.query);
     headers.Accept = 'application/json';
     let body: string | undefined;
     if (options.body !== undefined) {
@@ -103,7 +113,7 @@ export class KubeClient {
     onEvent: (event: WatchEvent) => void,
     signal: AbortSignal,
   ): Promise<void> {
-    const { url, headers, dispatcher } = await this.prepare(k8s.HttpMethod.GET, path, { ...query, watch: 'true' });
+    const { url, headers, dispatcher } = await this.prepare(path, { ...query, watch: 'true' });
     headers.Accept = 'application/json';
     const res = await fetch(url, { method: 'GET', headers, dispatcher, signal });
     if (res.status !== 200 || !res.body) {
@@ -153,7 +163,7 @@ function apiException(
   path: string,
   text: string,
   headers: Headers,
-): k8s.ApiException<string> {
+): ApiException<string> {
   let message = text;
   try {
     message = (JSON.parse(text) as Status).message ?? text;
@@ -162,5 +172,5 @@ function apiException(
   }
   const h: Record<string, string> = {};
   headers.forEach((v, k) => (h[k] = v));
-  return new k8s.ApiException<string>(code, `HTTP ${code} ${method} ${path}: ${message.slice(0, 500)}`, text, h);
+  return new ApiException<string>(code, `HTTP ${code} ${method} ${path}: ${message.slice(0, 500)}`, text, h);
 }

@@ -2,10 +2,10 @@
 // It does what client-node's informer does not: reconnects with jittered backoff after ANY
 // error, relists on 410 Gone, restarts a watch that went silent (half-open TCP) via a watchdog fed by bookmarks,
 // optionally relists periodically to repair anything missed, and never re-emits unchanged objects on a relist.
-import * as k8s from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../log.ts';
 import { backoffDelay, jitter, type BackoffPolicy } from '../util/backoff.ts';
-import { KubeClient } from './client.ts';
+import { ApiException } from './api-exception.ts';
+import { KubeClient, type KubeTarget } from './client.ts';
 import { describeError, isGone } from './errors.ts';
 import { restListWatcher, type ListWatcher, type Selectors } from './listwatch.ts';
 import type { InformerStatsSource } from './metrics.ts';
@@ -43,8 +43,8 @@ type DeleteHandler<T> = (obj: T) => void;
 type CutReason = 'watchdog' | 'resync' | 'manual' | 'stop';
 
 /** Thrown for a watch ERROR event, with the Status's code (410 means the resourceVersion is too old). */
-function watchErrorEvent(status: Status): k8s.ApiException<string> {
-  return new k8s.ApiException<string>(
+function watchErrorEvent(status: Status): ApiException<string> {
+  return new ApiException<string>(
     status.code ?? 500,
     `watch ERROR event: ${status.message ?? status.reason ?? 'unknown'}`,
     JSON.stringify(status),
@@ -95,7 +95,7 @@ export class Informer<T extends KubeObject> implements InformerStatsSource {
 
   /** An informer over the REST API (`ref.namespace` optional; selectors are applied server-side). */
   static forResource<T extends KubeObject>(
-    kc: k8s.KubeConfig | KubeClient,
+    kc: KubeTarget | KubeClient,
     ref: ResourceRef & Selectors,
     options: InformerOptions = {},
   ): Informer<T> {
