@@ -5,7 +5,7 @@
 import { KubeClient } from '../kube/client.ts';
 import { runWorkers } from '../kube/controller.ts';
 import { EventRecorder } from '../kube/events.ts';
-import { Informer } from '../kube/informer.ts';
+import { Informer, trimObject } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { getObject } from '../kube/objects.ts';
 import { registerInformerMetrics } from '../kube/metrics.ts';
@@ -57,6 +57,37 @@ function worthReconciling(before: KubeObject, after: KubeObject): boolean {
   );
 }
 
+/**
+ * What the Secret cache keeps of a connection Secret (or its last-bound copy): what the reconciler reads of a cached
+ * Secret and nothing else. The owner, labels and annotations say whose it is and how it was rendered; `data` stays,
+ * because a pass compares it with the desired content (its hash) and the restore path rebuilds a deleted Secret from
+ * the cached copy's data (src/reconcile/addon/bind.ts, last-bound.ts): a digest in its place would turn every such
+ * read into a GET. managedFields (one entry per data key), creationTimestamp and other fields are dropped.
+ */
+export function trimSecret(secret: SecretObject): SecretObject {
+  const meta = trimObject(secret).metadata ?? {};
+  const kept: SecretObject['metadata'] = {};
+  for (const key of [
+    'name',
+    'namespace',
+    'uid',
+    'resourceVersion',
+    'labels',
+    'annotations',
+    'ownerReferences',
+    'deletionTimestamp',
+  ] as const) {
+    if (meta[key] !== undefined) Object.assign(kept, { [key]: meta[key] });
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: kept,
+    ...(secret.type !== undefined ? { type: secret.type } : {}),
+    ...(secret.data !== undefined ? { data: secret.data } : {}),
+  };
+}
+
 export class Manager {
   private readonly options: ManagerOptions;
   private readonly logger: Logger;
@@ -100,7 +131,7 @@ export class Manager {
           ...(namespace ? { namespace } : {}),
           labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
         },
-        { ...options.informer, logger: this.logger },
+        { ...options.informer, logger: this.logger, transform: trimSecret },
       );
       this.secretInformers.push(informer);
       secretsByKey.set(namespace ?? '*', informer);
