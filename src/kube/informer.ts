@@ -160,6 +160,11 @@ export class Informer<T extends KubeObject> implements InformerStatsSource {
     return [...this.cache.keys()];
   }
 
+  /** How many objects are cached (O(1), unlike keys().length). */
+  size(): number {
+    return this.cache.size;
+  }
+
   hasSynced(): boolean {
     return this.synced;
   }

@@ -187,7 +187,6 @@ export class Manager {
     };
     this.policy = new PolicyRuntime(this.kube, {
       mode: options.policyMode ?? 'open',
-      resources: () => this.cachedAddons().map((a) => a.resource),
       requeue: (namespace) => {
         for (const k of this.kinds.values())
           for (const i of k.informers)
@@ -221,8 +220,13 @@ export class Manager {
           },
           { ...options.informer, logger: this.logger },
         );
+        // The policies' spend index first: a pass this event queues must see the resource's price.
         informer
-          .onAdd((obj) => this.firstPass(queue, obj, informer.keys().length))
+          .onAdd((obj) => this.policy.track(definition.kind, obj))
+          .onUpdate((_before, after) => this.policy.track(definition.kind, after))
+          .onDelete((obj) => this.policy.untrack(definition.kind, obj));
+        informer
+          .onAdd((obj) => this.firstPass(queue, obj, informer.size()))
           .onUpdate((before, after) => {
             // The backup controller's record of the restore decides Ready: its change is worth a pass too.
             if (worthReconciling(before, after) || changed(before, after, (s) => s?.restore))
@@ -460,7 +464,7 @@ export class Manager {
     for (const [kind, runtime] of this.kinds) {
       // Level-triggered: everything in the cache gets a first pass.
       for (const informer of runtime.informers)
-        for (const key of informer.keys()) this.firstPass(runtime.queue, informer.get(key), informer.keys().length);
+        for (const key of informer.keys()) this.firstPass(runtime.queue, informer.get(key), informer.size());
       this.workers.push(
         runWorkers(runtime.queue, this.options.concurrency ?? 4, this.reconcilers.get(kind)!, {
           name: kind.toLowerCase(),
