@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { SpendIndex, type PricedResource } from '../../../src/policy/runtime.ts';
 
-type Row = PricedResource & { metadata: { namespace: string; uid: string; name: string } };
+type Row = PricedResource & { metadata: { namespace: string; uid: string; name?: string } };
 
 /** The O(N) sum the index replaced (its rounding to cents included). */
 function reference(resources: Iterable<Row>, namespace: string, exceptUid?: string) {
@@ -65,7 +65,7 @@ describe('SpendIndex', () => {
   it('an update replaces the old price; a delete removes it; same name in two kinds are two resources', () => {
     const index = new SpendIndex();
     index.set('PostgreSql/a/db', row('a', 'db', 10));
-    index.set('Redis/a/db', { metadata: { namespace: 'a', name: 'db', uid: 'other' }, status: { monthlyPrice: 5 } });
+    index.set('Redis/a/db', { metadata: { namespace: 'a', uid: 'other' }, status: { monthlyPrice: 5 } });
     index.set('PostgreSql/a/db', row('a', 'db', 12));
     expect(index.spend('a')).toEqual({ committed: 17, resources: 2 });
     index.delete('Redis/a/db');
