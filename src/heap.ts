@@ -16,7 +16,7 @@ export const HEAP_SHARE = 0.75;
  * The young generation's semi-space cap (MiB) unless given: V8's default on 64-bit is 16 MiB per semi-space (the
  * young generation reserves three of them); measured in docs/benchmarks.md, "Footprint".
  */
-export const DEFAULT_SEMI_SPACE_MIB = 4;
+export const DEFAULT_SEMI_SPACE_MIB = 2;
 /** Never cap the old space below this: a tiny limit would make the operator spend its time collecting. */
 const MIN_OLD_SPACE_MIB = 64;
 /** cgroup v1 reports "no limit" as a huge number (PAGE_COUNTER_MAX pages); anything above 2^60 means no limit. */

@@ -74,7 +74,23 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>
 interface Operator {
   child: ChildProcess;
   output: () => string;
+  /** The V8 heap figures from the operator's /metrics (prom-client's default metrics), MiB. */
+  heap: () => Promise<string>;
   stop: () => Promise<void>;
+}
+
+/** `used/total MiB` of the V8 heap and the external memory, from a Prometheus text exposition. */
+async function heapFigures(url: string): Promise<string> {
+  try {
+    const text = await fetch(url).then((r) => r.text());
+    const value = (name: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return line ? round(Number(line.slice(name.length + 1)) / 2 ** 20) : NaN;
+    };
+    return `heap ${value('nodejs_heap_size_used_bytes')}/${value('nodejs_heap_size_total_bytes')} MiB, external ${value('nodejs_external_memory_bytes')} MiB`;
+  } catch {
+    return 'heap ?';
+  }
 }
 
 async function startOperator(kubeconfigPath: string, configPath: string): Promise<Operator> {
@@ -127,6 +143,7 @@ async function startOperator(kubeconfigPath: string, configPath: string): Promis
   return {
     child,
     output,
+    heap: () => heapFigures(`http://127.0.0.1:${metrics}/metrics`),
     async stop() {
       child.kill('SIGKILL');
       await exited;
@@ -241,7 +258,7 @@ async function main(): Promise<void> {
       const op = await startOperator(plane.kubeconfigPath, config);
       report('ready (at start)', procStats(op.child.pid!));
       await sleep(settleMs);
-      report(`start, +${settleMs / 1000} s`, procStats(op.child.pid!));
+      report(`start, +${settleMs / 1000} s`, procStats(op.child.pid!), `  (${await op.heap()})`);
       await op.stop();
     }
     let created = 0;
@@ -260,7 +277,7 @@ async function main(): Promise<void> {
       report(
         `${n} idle, settled`,
         procStats(op.child.pid!),
-        `  (ready ${round(readyMs / 1000)} s, all seen ${round(seenMs / 1000)} s)`,
+        `  (ready ${round(readyMs / 1000)} s, all seen ${round(seenMs / 1000)} s; ${await op.heap()})`,
       );
       watch.stop();
       await op.stop();
