@@ -123,12 +123,16 @@ export class KubeClient {
     let buffered = '';
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
       buffered += decoder.decode(chunk, { stream: true });
+      // Lines are parsed where they lie; the unfinished tail is kept once per chunk (not the rest of the buffer
+      // copied again after every line: quadratic when a chunk carries many events, as after a reconnect).
+      let start = 0;
       let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
+      while ((nl = buffered.indexOf('\n', start)) >= 0) {
+        const line = buffered.slice(start, nl).trim();
+        start = nl + 1;
         if (line !== '') onEvent(JSON.parse(line) as WatchEvent);
       }
+      buffered = start === 0 ? buffered : buffered.slice(start);
     }
   }
 
