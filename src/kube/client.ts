@@ -1,10 +1,10 @@
-// A raw JSON client for the kube-apiserver, built on the same pieces client-node's own Watch uses (its
-// authentication via RequestContext, and undici's fetch). Raw JSON because client-node's typed models serialize
+// A raw JSON client for the kube-apiserver on undici's request (not its fetch: the WHATWG layer of Request objects,
+// web streams and signals cost about a third of the operator's CPU per API call, measured in docs/benchmarks.md). Raw JSON because client-node's typed models serialize
 // through an ObjectSerializer that drops unknown keys (fatal for custom resources) and because its Watch aborts
 // every watch after 30 s of silence and has no bookmarks. `run` connects through src/kube/connection.ts and never
 // loads client-node's index; a client-node KubeConfig (tests, tools) is accepted too.
 import type * as k8s from '@kubernetes/client-node';
-import { fetch, type Dispatcher } from 'undici';
+import { request as undiciRequest, type Dispatcher } from 'undici';
 import { ApiException } from './api-exception.ts';
 import { kubeConfigConnection, type KubeConnection } from './connection.ts';
 import type { Status, WatchEvent } from './types.ts';
@@ -97,9 +97,10 @@ export class KubeClient {
     }
     const timeout = AbortSignal.timeout(options.timeoutMs ?? this.requestTimeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const res = await fetch(url, { method, headers, body, dispatcher, signal });
-    const text = await res.text();
-    if (res.status < 200 || res.status > 299) throw apiException(res.status, method, path, text, res.headers);
+    const res = await undiciRequest(url, { method, headers, body, dispatcher, signal });
+    const text = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode > 299)
+      throw apiException(res.statusCode, method, path, text, res.headers);
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
@@ -115,9 +116,9 @@ export class KubeClient {
   ): Promise<void> {
     const { url, headers, dispatcher } = await this.prepare(path, { ...query, watch: 'true' });
     headers.Accept = 'application/json';
-    const res = await fetch(url, { method: 'GET', headers, dispatcher, signal });
-    if (res.status !== 200 || !res.body) {
-      throw apiException(res.status, 'GET', path, await res.text(), res.headers);
+    const res = await undiciRequest(url, { method: 'GET', headers, dispatcher, signal });
+    if (res.statusCode !== 200) {
+      throw apiException(res.statusCode, 'GET', path, await res.body.text(), res.headers);
     }
     const decoder = new TextDecoder();
     let buffered = '';
@@ -166,7 +167,7 @@ function apiException(
   method: string,
   path: string,
   text: string,
-  headers: Headers,
+  headers: Record<string, string | string[] | undefined>,
 ): ApiException<string> {
   let message = text;
   try {
@@ -175,6 +176,6 @@ function apiException(
     // not a Status: keep the text
   }
   const h: Record<string, string> = {};
-  headers.forEach((v, k) => (h[k] = v));
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
   return new ApiException<string>(code, `HTTP ${code} ${method} ${path}: ${message.slice(0, 500)}`, text, h);
 }
