@@ -1,4 +1,8 @@
 // The heap flags `run` re-executes itself with (src/heap.ts): from the cgroup memory limit text to flags. Pure.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SEMI_SPACE_MIB, decideHeapFlags, hasFlag, parseMemoryLimit } from '../../../src/heap.ts';
 
@@ -69,5 +73,30 @@ describe('decideHeapFlags', () => {
   it('with a semi-space size given, the old-space cap does not subtract the default young generation', () => {
     const d = decideHeapFlags({ ...base, limitText: String(1024 * MiB), execArgv: ['--max-semi-space-size=1'] });
     expect(d.flags).toEqual(['--max-old-space-size=768']);
+  });
+});
+
+describe('applyHeapFlags (a child process)', () => {
+  it('re-executes once under a memory limit: V8 then has the capped heap', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'heap-'));
+    const limit = join(dir, 'memory.max');
+    writeFileSync(limit, `${512 * MiB}\n`);
+    const script = [
+      `import { applyHeapFlags } from ${JSON.stringify(new URL('../../../src/heap.ts', import.meta.url).href)};`,
+      "import { getHeapStatistics } from 'node:v8';",
+      'applyHeapFlags();',
+      'console.log(JSON.stringify({ limit: getHeapStatistics().heap_size_limit, marker: process.env.CLEVER_OPERATOR_HEAP_FLAGS_APPLIED }));',
+    ].join('\n');
+    const env: NodeJS.ProcessEnv = { ...process.env, CLEVER_OPERATOR_MEMORY_MAX_FILE: limit };
+    delete env.NODE_OPTIONS;
+    delete env.CLEVER_OPERATOR_HEAP_FLAGS_APPLIED;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
+    const lines = out.trim().split('\n');
+    // One line: the first process never got past execve.
+    expect(lines).toHaveLength(1);
+    const result = JSON.parse(lines[0]!) as { limit: number; marker: string };
+    expect(result.limit).toBeLessThanOrEqual(384 * MiB);
+    expect(result.limit).toBeGreaterThan(300 * MiB);
+    expect(result.marker).toContain('512 MiB memory limit');
   });
 });
