@@ -6,9 +6,9 @@
 //
 // FOOTPRINT_ENTRY picks what runs: `src/cli.ts` (default, type-stripped sources, as the other benches run it) or
 // `dist/src/cli.js` (what the image runs; `npm run build` first). FOOTPRINT_OPERATOR_ROOT runs another checkout (e.g.
-// a worktree of an older commit, with its node_modules) to compare. FOOTPRINT_NODE_OPTIONS is passed as NODE_OPTIONS;
-// FOOTPRINT_MEMORY_MAX runs the operator under a cgroup-like limit by pointing it at a fake memory.max (bytes).
-// Figures only: nothing here asserts.
+// a worktree of an older commit, with its node_modules) to compare. FOOTPRINT_NODE_OPTIONS is passed as NODE_OPTIONS
+// and FOOTPRINT_NODE_ARGS before the entry point (flags NODE_OPTIONS refuses); FOOTPRINT_MEMORY_MAX runs the operator
+// as under a cgroup memory limit (bytes) through a fake memory.max. Figures only: nothing here asserts.
 import * as k8s from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -106,6 +106,8 @@ async function startOperator(kubeconfigPath: string, configPath: string): Promis
   const child = spawn(
     process.execPath,
     [
+      // Node/V8 flags NODE_OPTIONS does not accept (e.g. --optimize-for-size), space-separated.
+      ...(process.env.FOOTPRINT_NODE_ARGS ?? '').split(' ').filter(Boolean),
       entry,
       'run',
       '--kubeconfig',
