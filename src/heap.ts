@@ -47,22 +47,38 @@ export interface HeapInput {
   heapSizeLimit: number;
   execArgv: readonly string[];
   nodeOptions: string | undefined;
+  /** CLEVER_OPERATOR_OPTIMIZE_FOR_SIZE=true: trade CPU for memory (see decideHeapFlags). */
+  optimizeForSize?: boolean;
 }
 
 export interface HeapDecision {
-  /** Flags to start Node with; empty: run as is. */
+  /** Flags to start Node with (all accepted in NODE_OPTIONS); with `args`, both empty: run as is. */
   flags: string[];
+  /** V8 flags NODE_OPTIONS refuses: given on the command line. */
+  args: string[];
   why: string;
 }
 
 /**
- * The flags `run` should have. The semi-space default unless one is given; an old-space cap of 75 % of the memory
+ * The flags `run` should have. With CLEVER_OPERATOR_OPTIMIZE_FOR_SIZE=true, --optimize-for-size (unless it or
+ * --no-optimize-for-size is given): V8 then keeps its heap close to what is live, which costs CPU (docs/benchmarks.md,
+ * "Footprint": 10,000 idle resources in 138 MiB instead of 213 MiB, but 500 add-ons to Ready in 25.5 CPU seconds
+ * instead of 18.8), so it is a choice, off by default. The semi-space default unless one is given; an old-space cap of 75 % of the memory
  * limit, less the young generation, when there is a limit, no --max-old-space-size is given and V8's own limit is
  * above 75 % of it (V8 already sizes from the cgroup limit on some versions: then nothing is needed).
  */
 export function decideHeapFlags(input: HeapInput): HeapDecision {
   const flags: string[] = [];
+  const args: string[] = [];
   const why: string[] = [];
+  if (
+    input.optimizeForSize === true &&
+    !hasFlag('--optimize-for-size', input.execArgv, input.nodeOptions) &&
+    !hasFlag('--no-optimize-for-size', input.execArgv, input.nodeOptions)
+  ) {
+    args.push('--optimize-for-size');
+    why.push('V8 optimised for size');
+  }
   const semiGiven = hasFlag('--max-semi-space-size', input.execArgv, input.nodeOptions);
   if (!semiGiven) {
     flags.push(`--max-semi-space-size=${DEFAULT_SEMI_SPACE_MIB}`);
@@ -82,7 +98,7 @@ export function decideHeapFlags(input: HeapInput): HeapDecision {
     flags.push(`--max-old-space-size=${old}`);
     why.push(`old space capped at ${old} MiB for a ${Math.round(limit / MiB)} MiB memory limit`);
   }
-  return { flags, why: why.join('; ') };
+  return { flags, args, why: why.join('; ') };
 }
 
 /** The container's memory limit text: cgroup v2 first, then v1 (CLEVER_OPERATOR_MEMORY_MAX_FILE for tests). */
@@ -113,12 +129,14 @@ export function applyHeapFlags(): void {
     heapSizeLimit: getHeapStatistics().heap_size_limit,
     execArgv: process.execArgv,
     nodeOptions: process.env.NODE_OPTIONS,
+    optimizeForSize: process.env.CLEVER_OPERATOR_OPTIMIZE_FOR_SIZE === 'true',
   });
-  if (decision.flags.length === 0) return;
+  if (decision.flags.length === 0 && decision.args.length === 0) return;
   const env = {
     ...process.env,
     NODE_OPTIONS: [process.env.NODE_OPTIONS, ...decision.flags].filter(Boolean).join(' '),
     [REEXEC_MARKER]: decision.why,
   };
-  execve.call(process, process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], env);
+  const argv = [process.execPath, ...process.execArgv, ...decision.args, ...process.argv.slice(1)];
+  execve.call(process, process.execPath, argv, env);
 }

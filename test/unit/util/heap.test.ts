@@ -32,6 +32,17 @@ describe('hasFlag', () => {
   });
 });
 
+describe('decideHeapFlags: --optimize-for-size', () => {
+  it('only when asked for; then on the command line (NODE_OPTIONS refuses it) unless it or its negation is given', () => {
+    const base = { heapSizeLimit: hostHeap, limitText: 'max', nodeOptions: undefined, optimizeForSize: true };
+    expect(decideHeapFlags({ ...base, optimizeForSize: false, execArgv: [] }).args).toEqual([]);
+    expect(decideHeapFlags({ ...base, execArgv: [] }).args).toEqual(['--optimize-for-size']);
+    expect(decideHeapFlags({ ...base, execArgv: ['--optimize-for-size'] }).args).toEqual([]);
+    expect(decideHeapFlags({ ...base, execArgv: ['--no-optimize-for-size'] }).args).toEqual([]);
+    expect(decideHeapFlags({ ...base, execArgv: ['--optimize_for_size'] }).args).toEqual([]);
+  });
+});
+
 describe('decideHeapFlags', () => {
   const base = { heapSizeLimit: hostHeap, execArgv: [], nodeOptions: undefined };
 
