@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // clever-addon-operator: one binary, several commands. Each command lives in its own module and is loaded only when
 // used, so `simulator` starts without loading the Kubernetes client and `--help` starts instantly.
+import { applyHeapFlags } from './heap.ts';
 import { redactText } from './redact.ts';
+
+// `run` first re-executes itself with heap flags sized from the container's memory limit when they are not given
+// (src/heap.ts): before anything of the operator is loaded, so the restart costs only a bare Node start-up.
+if (process.argv[2] === 'run') applyHeapFlags();
 
 interface CommandModule {
   main(argv: string[]): Promise<number>;

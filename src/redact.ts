@@ -34,17 +34,32 @@ const JSON_MEMBER =
 const AUTH_SCHEME =
   /\b(Bearer\s+(?!\[redacted\])[A-Za-z0-9._~+/=-]{6,}|Basic\s+(?=.[A-Za-z0-9+/]*[A-Z0-9+/=])[A-Za-z0-9+/]{6,}=*)/g;
 
+/**
+ * Every pattern redactText masks contains one of these words (case aside) or an `@`: a text with none of them is
+ * returned as is, without running the four replacements (most log messages and values).
+ */
+const TEXT_HINT = /password|passwd|secret|token|api[_-]?key|private[_-]?key|authorization|bearer|basic/i;
+
 function normalise(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 }
 
+/** Key names repeat from one log line to the next: their verdict is kept (bounded: cleared when full). */
+const keyVerdicts = new Map<string, boolean>();
+const KEY_VERDICTS_MAX = 4096;
+
 /** True when a key of this name holds a credential (`DATABASE_PASSWORD`, `api.token`, `authorization`, `data`). */
 export function isSensitiveKey(name: string): boolean {
+  const known = keyVerdicts.get(name);
+  if (known !== undefined) return known;
   const n = normalise(name);
   const compact = n.replace(/-/g, '');
-  if (SENSITIVE_EXACT.has(compact)) return true;
-  if (REFERENCE_NAME.test(compact)) return false;
-  return SENSITIVE_NAME.test(n) || SENSITIVE_NAME.test(compact);
+  const verdict =
+    SENSITIVE_EXACT.has(compact) ||
+    (!REFERENCE_NAME.test(compact) && (SENSITIVE_NAME.test(n) || SENSITIVE_NAME.test(compact)));
+  if (keyVerdicts.size >= KEY_VERDICTS_MAX) keyVerdicts.clear();
+  keyVerdicts.set(name, verdict);
+  return verdict;
 }
 
 /**
@@ -57,6 +72,7 @@ export function stripUserinfo(text: string): string {
 
 /** Masks what looks like a credential in free text: URL userinfo, `token = "..."`, `"secret": "..."`, `Bearer ...`. */
 export function redactText(text: string): string {
+  if (!text.includes('@') && !TEXT_HINT.test(text)) return text;
   return text
     .replace(URL_USERINFO, '$1***@')
     .replace(ASSIGNMENT, (_m, key: string, eq: string) => `${key}${eq}${REDACTED}`)
@@ -126,13 +142,58 @@ function redactEntry(key: string, value: unknown, seen: WeakSet<object>, depth: 
   return redactValue(value, seen, depth);
 }
 
+/** Plain data: an array, or an object made by a literal or JSON.parse (no class, no toJSON, no Map, no Error). */
+function isPlain(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+}
+
 /**
- * A copy of `value` fit for a log line: credential-named keys blanked at any depth, URLs without their userinfo,
- * errors as plain data with their message and stack redacted. Never mutates its input.
+ * Whether redactValue would return `value` unchanged: plain data all the way down (to the same depth bound), no
+ * credential-named key holding a value, no string redactText would change, no URL-named string with an `@`. It
+ * only reads; anything it is not sure about (a class instance, an Error, a Buffer, a cycle, too deep) says no and
+ * leaves the case to the full copy below.
  */
-export function redactValue(value: unknown, seen: WeakSet<object> = new WeakSet(), depth = 0): unknown {
+function untouched(value: unknown, depth: number, walk: { ancestors: Set<object>; clean: Set<object> }): boolean {
+  if (typeof value === 'string') return redactText(value) === value;
+  if (typeof value !== 'object' || value === null) return true;
+  // A branch already found clean (shared by several parents) is clean again: the walk never goes exponential. A
+  // cycle goes to the full path, which marks it.
+  if (walk.clean.has(value)) return true;
+  if (depth > MAX_DEPTH || !isPlain(value) || walk.ancestors.has(value)) return false;
+  walk.ancestors.add(value);
+  let ok = true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (!(ok = untouched(v, depth + 1, walk))) break;
+  } else {
+    for (const key in value) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v === undefined || v === null) continue;
+      ok =
+        !isSensitiveKey(key) &&
+        !(typeof v === 'string' && v.includes('@') && URL_NAME.test(key.toLowerCase())) &&
+        untouched(v, depth + 1, walk);
+      if (!ok) break;
+    }
+  }
+  walk.ancestors.delete(value);
+  if (ok) walk.clean.add(value);
+  return ok;
+}
+
+/**
+ * `value` fit for a log line: credential-named keys blanked at any depth, URLs without their userinfo, errors as
+ * plain data with their message and stack redacted. Never mutates its input. The common case, plain data with
+ * nothing to blank, is checked without copying and returned as is (the same object); anything else is copied.
+ */
+export function redactValue(value: unknown, seen?: WeakSet<object>, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);
   if (typeof value !== 'object' || value === null) return value;
+  if (!seen) {
+    if (untouched(value, depth, { ancestors: new Set(), clean: new Set() })) return value;
+    seen = new WeakSet();
+  }
   if (depth > MAX_DEPTH) return '[too deep]';
   if (seen.has(value)) return '[circular]';
   seen.add(value);

@@ -1,5 +1,4 @@
 // `clever-addon-operator run`: the operator. In a cluster it uses the pod's service account; outside, a kubeconfig.
-import * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -8,6 +7,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { providers } from '../../providers/index.ts';
 import { credentialsFromSettings } from '../config/credentials.ts';
 import { loadGlobalConfig, type Settings } from '../config/global.ts';
+import { loadConnection, usesInClusterConfig } from '../kube/connection.ts';
 import { createLogger } from '../log.ts';
 import { serveMetrics, serveProbes } from '../operator/http.ts';
 import { Manager } from '../operator/manager.ts';
@@ -60,10 +60,7 @@ function podNamespace(): string | undefined {
   }
 }
 
-/** True when `run` would use the pod's service account (no kubeconfig given, inside a cluster). */
-export function usesInClusterConfig(kubeconfig: string | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
-  return !kubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST) && !env.KUBECONFIG;
-}
+export { usesInClusterConfig };
 
 /**
  * The Lease's namespace. In a cluster: the flag, else the pod's own namespace. Outside a cluster it must be given: a
@@ -94,17 +91,6 @@ const bool = (name: string, value: string | undefined, fallback: boolean): boole
   if (value === 'false') return false;
   throw new Error(`${name} must be true or false, got "${value}"`);
 };
-
-export function loadKubeConfig(kubeconfig: string | undefined, context: string | undefined): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else if (usesInClusterConfig(kubeconfig)) kc.loadFromCluster();
-  else kc.loadFromDefault();
-  if (context) kc.setCurrentContext(context);
-  if (!kc.getCurrentCluster())
-    throw new Error('no Kubernetes cluster configured: pass --kubeconfig or run in a cluster');
-  return kc;
-}
 
 /**
  * The namespaces to watch: --namespace (repeatable), else the operator.watch-namespaces setting
@@ -180,7 +166,8 @@ export async function main(argv: string[]): Promise<number> {
   const global = credentialsFromSettings(settings, sources, 'global configuration');
   const op = (key: keyof Settings) => settings[key];
   const namespaces = watchNamespaces(values.namespace, op('operator.watch-namespaces'));
-  const kc = loadKubeConfig(values.kubeconfig, values.context);
+  // The service account or a simple kubeconfig is read without client-node's index (src/kube/connection.ts).
+  const kc = await loadConnection(values.kubeconfig, values.context);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -255,7 +242,7 @@ export async function main(argv: string[]): Promise<number> {
   logger.info(
     {
       identity,
-      cluster: kc.getCurrentCluster()?.server,
+      cluster: kc.server,
       namespaces: namespaces.length > 0 ? namespaces : 'all',
       kinds: providers.map((p) => p.kind),
       credentials: global ? global.source : 'none globally (namespace Secrets or spec.credentialsRef only)',

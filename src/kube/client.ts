@@ -1,9 +1,12 @@
-// A raw JSON client for the kube-apiserver, built on the same pieces client-node's own Watch uses (its
-// authentication via RequestContext, and undici's fetch). Raw JSON because client-node's typed models serialize
+// A raw JSON client for the kube-apiserver on undici's request (not its fetch: the WHATWG layer of Request objects,
+// web streams and signals cost about a third of the operator's CPU per API call, measured in docs/benchmarks.md). Raw JSON because client-node's typed models serialize
 // through an ObjectSerializer that drops unknown keys (fatal for custom resources) and because its Watch aborts
-// every watch after 30 s of silence and has no bookmarks.
-import * as k8s from '@kubernetes/client-node';
-import { fetch, type Dispatcher } from 'undici';
+// every watch after 30 s of silence and has no bookmarks. `run` connects through src/kube/connection.ts and never
+// loads client-node's index; a client-node KubeConfig (tests, tools) is accepted too.
+import type * as k8s from '@kubernetes/client-node';
+import { request as undiciRequest, type Dispatcher } from 'undici';
+import { ApiException } from './api-exception.ts';
+import { kubeConfigConnection, type KubeConnection } from './connection.ts';
 import type { Status, WatchEvent } from './types.ts';
 import { parseApiVersion } from './types.ts';
 
@@ -35,50 +38,57 @@ interface ApiResourceList {
   resources: { name: string; kind: string; namespaced: boolean }[];
 }
 
-const clients = new WeakMap<k8s.KubeConfig, KubeClient>();
+/** What a client is made from: a connection, or client-node's KubeConfig. */
+export type KubeTarget = k8s.KubeConfig | KubeConnection;
+
+const clients = new WeakMap<KubeTarget, KubeClient>();
+
+type HttpMethod = `${k8s.HttpMethod}`;
+
+function isConnection(target: KubeTarget): target is KubeConnection {
+  return typeof (target as Partial<KubeConnection>).authenticate === 'function';
+}
 
 export class KubeClient {
-  readonly kc: k8s.KubeConfig;
+  readonly connection: KubeConnection;
   private readonly requestTimeoutMs: number;
-  // One connection pool per client: client-node builds a new undici Agent per request, which defeats keep-alive.
-  private dispatcher: Dispatcher | undefined;
   private readonly discovery = new Map<string, Promise<ApiResourceList>>();
 
-  constructor(kc: k8s.KubeConfig, options: KubeClientOptions = {}) {
-    this.kc = kc;
+  constructor(target: KubeTarget, options: KubeClientOptions = {}) {
+    this.connection = isConnection(target) ? target : kubeConfigConnection(target);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
-  /** The shared client of a KubeConfig (so helpers that take a KubeConfig reuse one connection pool). */
-  static for(kcOrClient: k8s.KubeConfig | KubeClient): KubeClient {
-    if (kcOrClient instanceof KubeClient) return kcOrClient;
-    let client = clients.get(kcOrClient);
+  /** The shared client of a KubeConfig or connection (so helpers that take one reuse one connection pool). */
+  static for(target: KubeTarget | KubeClient): KubeClient {
+    if (target instanceof KubeClient) return target;
+    let client = clients.get(target);
     if (!client) {
-      client = new KubeClient(kcOrClient);
-      clients.set(kcOrClient, client);
+      client = new KubeClient(target);
+      clients.set(target, client);
     }
     return client;
   }
 
+  /** The API server's URL. */
+  get server(): string {
+    return this.connection.server;
+  }
+
   private async prepare(
-    method: k8s.HttpMethod,
     path: string,
     query: Record<string, QueryValue> | undefined,
   ): Promise<{ url: string; headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
-    const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/$/, '') + path);
+    const url = new URL(this.connection.server + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const ctx = new k8s.RequestContext(url.toString(), method);
-    // Re-applied per request: exec/token-file credentials rotate.
-    await this.kc.applySecurityAuthentication(ctx);
-    this.dispatcher ??= ctx.getDispatcher();
-    return { url: url.toString(), headers: { ...ctx.getHeaders() }, dispatcher: this.dispatcher };
+    // Re-applied per request: exec/token-file credentials rotate. The connection keeps one pool (keep-alive).
+    const { headers, dispatcher } = await this.connection.authenticate();
+    return { url: url.toString(), headers: { ...headers }, dispatcher };
   }
 
-  /** Sends one request and returns the parsed JSON body. Non-2xx responses throw `k8s.ApiException` (body: text). */
-  async request<T>(method: `${k8s.HttpMethod}`, path: string, options: RequestOptions = {}): Promise<T> {
-    const { url, headers, dispatcher } = await this.prepare(method, path, options.query);
+  /** Sends one request and returns the parsed JSON body. Non-2xx responses throw `ApiException` (body: text). */
+  async request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
+    const { url, headers, dispatcher } = await this.prepare(path, options.query);
     headers.Accept = 'application/json';
     let body: string | undefined;
     if (options.body !== undefined) {
@@ -87,9 +97,10 @@ export class KubeClient {
     }
     const timeout = AbortSignal.timeout(options.timeoutMs ?? this.requestTimeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const res = await fetch(url, { method, headers, body, dispatcher, signal });
-    const text = await res.text();
-    if (res.status < 200 || res.status > 299) throw apiException(res.status, method, path, text, res.headers);
+    const res = await undiciRequest(url, { method, headers, body, dispatcher, signal });
+    const text = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode > 299)
+      throw apiException(res.statusCode, method, path, text, res.headers);
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
@@ -103,22 +114,26 @@ export class KubeClient {
     onEvent: (event: WatchEvent) => void,
     signal: AbortSignal,
   ): Promise<void> {
-    const { url, headers, dispatcher } = await this.prepare(k8s.HttpMethod.GET, path, { ...query, watch: 'true' });
+    const { url, headers, dispatcher } = await this.prepare(path, { ...query, watch: 'true' });
     headers.Accept = 'application/json';
-    const res = await fetch(url, { method: 'GET', headers, dispatcher, signal });
-    if (res.status !== 200 || !res.body) {
-      throw apiException(res.status, 'GET', path, await res.text(), res.headers);
+    const res = await undiciRequest(url, { method: 'GET', headers, dispatcher, signal });
+    if (res.statusCode !== 200) {
+      throw apiException(res.statusCode, 'GET', path, await res.body.text(), res.headers);
     }
     const decoder = new TextDecoder();
     let buffered = '';
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
       buffered += decoder.decode(chunk, { stream: true });
+      // Lines are parsed where they lie; the unfinished tail is kept once per chunk (not the rest of the buffer
+      // copied again after every line: quadratic when a chunk carries many events, as after a reconnect).
+      let start = 0;
       let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
+      while ((nl = buffered.indexOf('\n', start)) >= 0) {
+        const line = buffered.slice(start, nl).trim();
+        start = nl + 1;
         if (line !== '') onEvent(JSON.parse(line) as WatchEvent);
       }
+      buffered = start === 0 ? buffered : buffered.slice(start);
     }
   }
 
@@ -152,8 +167,8 @@ function apiException(
   method: string,
   path: string,
   text: string,
-  headers: Headers,
-): k8s.ApiException<string> {
+  headers: Record<string, string | string[] | undefined>,
+): ApiException<string> {
   let message = text;
   try {
     message = (JSON.parse(text) as Status).message ?? text;
@@ -161,6 +176,6 @@ function apiException(
     // not a Status: keep the text
   }
   const h: Record<string, string> = {};
-  headers.forEach((v, k) => (h[k] = v));
-  return new k8s.ApiException<string>(code, `HTTP ${code} ${method} ${path}: ${message.slice(0, 500)}`, text, h);
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
+  return new ApiException<string>(code, `HTTP ${code} ${method} ${path}: ${message.slice(0, 500)}`, text, h);
 }

@@ -1,6 +1,7 @@
 // One place that classifies API server failures. Works for errors thrown by client-node's typed APIs and by our raw
 // client alike, since both throw `k8s.ApiException` with the HTTP code and the raw Status body.
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { ApiException } from './api-exception.ts';
 import { redactText, summariseHttpError } from '../redact.ts';
 import type { Status } from './types.ts';
 
@@ -21,13 +22,13 @@ export class ConflictError extends Error {
 /** The HTTP status of an API error, or undefined for anything else (network errors, bugs). */
 export function apiStatusCode(err: unknown): number | undefined {
   if (err instanceof ConflictError) return 409;
-  if (err instanceof k8s.ApiException) return (err as k8s.ApiException<unknown>).code;
+  if (err instanceof ApiException) return (err as k8s.ApiException<unknown>).code;
   return undefined;
 }
 
 /** The `metav1.Status` carried by an API error, parsed when the body is still text. */
 export function apiStatus(err: unknown): Status | undefined {
-  if (!(err instanceof k8s.ApiException)) return undefined;
+  if (!(err instanceof ApiException)) return undefined;
   const body = (err as k8s.ApiException<unknown>).body;
   if (typeof body === 'string') {
     try {
@@ -56,6 +57,6 @@ export const isTooManyRequests = (err: unknown): boolean => apiStatusCode(err) =
  * with anything that looks like a credential masked.
  */
 export function describeError(err: unknown): string {
-  if (err instanceof k8s.ApiException) return summariseHttpError(apiStatusCode(err), apiStatus(err));
+  if (err instanceof ApiException) return summariseHttpError(apiStatusCode(err), apiStatus(err));
   return redactText(err instanceof Error ? err.message : String(err));
 }

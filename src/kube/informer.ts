@@ -2,17 +2,17 @@
 // It does what client-node's informer does not: reconnects with jittered backoff after ANY
 // error, relists on 410 Gone, restarts a watch that went silent (half-open TCP) via a watchdog fed by bookmarks,
 // optionally relists periodically to repair anything missed, and never re-emits unchanged objects on a relist.
-import * as k8s from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../log.ts';
 import { backoffDelay, jitter, type BackoffPolicy } from '../util/backoff.ts';
-import { KubeClient } from './client.ts';
+import { ApiException } from './api-exception.ts';
+import { KubeClient, type KubeTarget } from './client.ts';
 import { describeError, isGone } from './errors.ts';
 import { restListWatcher, type ListWatcher, type Selectors } from './listwatch.ts';
 import type { InformerStatsSource } from './metrics.ts';
 import type { KubeObject, ResourceRef, Status, WatchEvent } from './types.ts';
 import { objectKey } from './types.ts';
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   /** Server-side watch timeout; each watch uses a value jittered ±33% around it (default 450 s: 5-10 min). */
   watchTimeoutSeconds?: number;
   /** Restart a watch that delivered nothing (events or bookmarks) for this long (default 150 s). 0 disables. */
@@ -23,6 +23,12 @@ export interface InformerOptions {
   backoff?: BackoffPolicy;
   /** LIST page size (default 500). */
   pageSize?: number;
+  /**
+   * Applied to every object before it is cached or handed to a handler (list pages and watch events alike), like
+   * controller-runtime's TransformFunc: it keeps only what the operator reads. Default: `trimObject` (drops
+   * metadata.managedFields and kubectl's last-applied-configuration annotation). It may return its argument.
+   */
+  transform?: (obj: T) => T;
   logger?: Logger;
   random?: () => number;
 }
@@ -37,14 +43,35 @@ export interface InformerStats {
   events: number;
 }
 
+/** kubectl's copy of the whole applied object, as one string: as large as the object and never read here. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * The default transform: metadata.managedFields (server-side apply's field ownership, often larger than the object
+ * itself) and the last-applied-configuration annotation dropped. Nothing in the operator reads either: its writes
+ * are server-side applies and patches built from its own desired state (src/kube/apply.ts strips managedFields
+ * anyway). Mutates and returns its argument: the object was just parsed and nothing else holds it.
+ */
+export function trimObject<T extends KubeObject>(obj: T): T {
+  const meta = obj.metadata;
+  if (!meta) return obj;
+  if (meta.managedFields !== undefined) delete meta.managedFields;
+  const annotations = meta.annotations;
+  if (annotations && LAST_APPLIED_ANNOTATION in annotations) {
+    delete annotations[LAST_APPLIED_ANNOTATION];
+    if (Object.keys(annotations).length === 0) delete meta.annotations;
+  }
+  return obj;
+}
+
 type AddHandler<T> = (obj: T) => void;
 type UpdateHandler<T> = (oldObj: T, newObj: T) => void;
 type DeleteHandler<T> = (obj: T) => void;
 type CutReason = 'watchdog' | 'resync' | 'manual' | 'stop';
 
 /** Thrown for a watch ERROR event, with the Status's code (410 means the resourceVersion is too old). */
-function watchErrorEvent(status: Status): k8s.ApiException<string> {
-  return new k8s.ApiException<string>(
+function watchErrorEvent(status: Status): ApiException<string> {
+  return new ApiException<string>(
     status.code ?? 500,
     `watch ERROR event: ${status.message ?? status.reason ?? 'unknown'}`,
     JSON.stringify(status),
@@ -60,6 +87,7 @@ export class Informer<T extends KubeObject> implements InformerStatsSource {
   private readonly resyncMs: number;
   private readonly backoff: BackoffPolicy;
   private readonly pageSize: number;
+  private readonly transform: (obj: T) => T;
   private readonly logger: Logger;
   private readonly random: () => number;
 
@@ -81,7 +109,7 @@ export class Informer<T extends KubeObject> implements InformerStatsSource {
   /** Whether the current/last watch delivered anything: a watch that worked resets the reconnect backoff. */
   private watchSawEvents = false;
 
-  constructor(source: ListWatcher<T>, options: InformerOptions = {}) {
+  constructor(source: ListWatcher<T>, options: InformerOptions<T> = {}) {
     this.source = source;
     this.resource = source.description;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 450;
@@ -89,15 +117,16 @@ export class Informer<T extends KubeObject> implements InformerStatsSource {
     this.resyncMs = options.resyncMs ?? 0;
     this.backoff = options.backoff ?? { baseMs: 1_000, maxMs: 30_000 };
     this.pageSize = options.pageSize ?? 500;
+    this.transform = options.transform ?? trimObject;
     this.random = options.random ?? Math.random;
     this.logger = (options.logger ?? silentLogger).child({ informer: this.resource });
   }
 
   /** An informer over the REST API (`ref.namespace` optional; selectors are applied server-side). */
   static forResource<T extends KubeObject>(
-    kc: k8s.KubeConfig | KubeClient,
+    kc: KubeTarget | KubeClient,
     ref: ResourceRef & Selectors,
-    options: InformerOptions = {},
+    options: InformerOptions<T> = {},
   ): Informer<T> {
     const { labelSelector, fieldSelector, ...resource } = ref;
     return new Informer<T>(restListWatcher<T>(KubeClient.for(kc), resource, { labelSelector, fieldSelector }), options);
@@ -129,6 +158,11 @@ export class Informer<T extends KubeObject> implements InformerStatsSource {
 
   keys(): string[] {
     return [...this.cache.keys()];
+  }
+
+  /** How many objects are cached (O(1), unlike keys().length). */
+  size(): number {
+    return this.cache.size;
   }
 
   hasSynced(): boolean {
@@ -254,7 +288,10 @@ export class Informer<T extends KubeObject> implements InformerStatsSource {
   }
 
   private async listAll(): Promise<void> {
-    const items: T[] = [];
+    // Built page by page, each object trimmed as its page arrives: at most one untrimmed page is alive at a time. An
+    // object whose resourceVersion the cache already holds keeps the cached instance, so a relist of an unchanged
+    // collection holds one copy of it, not two.
+    const fresh = new Map<string, T>();
     let cont: string | undefined;
     let resourceVersion = '';
     for (;;) {
@@ -264,18 +301,27 @@ export class Informer<T extends KubeObject> implements InformerStatsSource {
       } catch (err) {
         // An expired continue token: start the paged list over (a 410 on the first page is a plain error).
         if (cont !== undefined && isGone(err)) {
-          items.length = 0;
+          fresh.clear();
           cont = undefined;
           continue;
         }
         throw err;
       }
-      items.push(...page.items);
+      for (const item of page.items) {
+        const key = objectKey(item);
+        const cached = this.cache.get(key);
+        const rv = item.metadata?.resourceVersion;
+        fresh.set(
+          key,
+          cached && rv !== undefined && cached.metadata?.resourceVersion === rv ? cached : this.transform(item),
+        );
+      }
+      page.items.length = 0;
       resourceVersion = page.resourceVersion;
       cont = page.continue || undefined;
       if (cont === undefined) break;
     }
-    this.replace(items);
+    this.replace(fresh);
     this.lastResourceVersion = resourceVersion;
     this.needList = false;
     this.counters.relists++;
@@ -286,10 +332,11 @@ export class Informer<T extends KubeObject> implements InformerStatsSource {
   }
 
   /** Swaps the cache for a fresh list, emitting only real differences (adds, changed versions, deletions). */
-  private replace(items: T[]): void {
+  private replace(fresh: Map<string, T>): void {
     const previous = new Map(this.cache);
     this.cache.clear();
-    for (const obj of items) this.cache.set(objectKey(obj), obj);
+    for (const [key, obj] of fresh) this.cache.set(key, obj);
+    fresh.clear();
     for (const [key, obj] of this.cache) {
       const old = previous.get(key);
       if (!old) this.emitAdd(obj);
@@ -351,18 +398,19 @@ export class Informer<T extends KubeObject> implements InformerStatsSource {
     if (rv) this.lastResourceVersion = rv;
     if (event.type === 'BOOKMARK') return;
     const key = objectKey(obj);
+    const trimmed = this.transform(obj);
     const old = this.cache.get(key);
     if (event.type === 'DELETED') {
       if (!old) return;
       this.cache.delete(key);
-      this.emitDelete(obj);
+      this.emitDelete(trimmed);
       return;
     }
     // ADDED or MODIFIED: what matters is whether we knew the object, and whether it changed.
     if (old && old.metadata?.resourceVersion === rv) return;
-    this.cache.set(key, obj);
-    if (old) this.emitUpdate(old, obj);
-    else this.emitAdd(obj);
+    this.cache.set(key, trimmed);
+    if (old) this.emitUpdate(old, trimmed);
+    else this.emitAdd(trimmed);
   }
 
   private emitAdd(obj: T): void {

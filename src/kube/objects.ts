@@ -1,12 +1,11 @@
 // Object helpers over the raw client: path resolution by discovery, get/delete, optimistic-concurrency updates and
 // finalizer edits that can never clobber a concurrent writer.
-import type * as k8s from '@kubernetes/client-node';
-import { KubeClient } from './client.ts';
+import { KubeClient, type KubeTarget } from './client.ts';
 import { apiStatus, apiStatusCode, ConflictError, describeError, isNotFound } from './errors.ts';
 import type { KubeObject } from './types.ts';
 import { resourcePath } from './types.ts';
 
-export type KubeConfigOrClient = k8s.KubeConfig | KubeClient;
+export type KubeConfigOrClient = KubeTarget | KubeClient;
 
 /** Identifies one object. */
 export interface ObjectRef {

@@ -5,7 +5,7 @@
 import { KubeClient } from '../kube/client.ts';
 import { runWorkers } from '../kube/controller.ts';
 import { EventRecorder } from '../kube/events.ts';
-import { Informer } from '../kube/informer.ts';
+import { Informer, trimObject } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { getObject } from '../kube/objects.ts';
 import { registerInformerMetrics } from '../kube/metrics.ts';
@@ -57,6 +57,37 @@ function worthReconciling(before: KubeObject, after: KubeObject): boolean {
   );
 }
 
+/**
+ * What the Secret cache keeps of a connection Secret (or its last-bound copy): what the reconciler reads of a cached
+ * Secret and nothing else. The owner, labels and annotations say whose it is and how it was rendered; `data` stays,
+ * because a pass compares it with the desired content (its hash) and the restore path rebuilds a deleted Secret from
+ * the cached copy's data (src/reconcile/addon/bind.ts, last-bound.ts): a digest in its place would turn every such
+ * read into a GET. managedFields (one entry per data key), creationTimestamp and other fields are dropped.
+ */
+export function trimSecret(secret: SecretObject): SecretObject {
+  const meta = trimObject(secret).metadata ?? {};
+  const kept: SecretObject['metadata'] = {};
+  for (const key of [
+    'name',
+    'namespace',
+    'uid',
+    'resourceVersion',
+    'labels',
+    'annotations',
+    'ownerReferences',
+    'deletionTimestamp',
+  ] as const) {
+    if (meta[key] !== undefined) Object.assign(kept, { [key]: meta[key] });
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: kept,
+    ...(secret.type !== undefined ? { type: secret.type } : {}),
+    ...(secret.data !== undefined ? { data: secret.data } : {}),
+  };
+}
+
 export class Manager {
   private readonly options: ManagerOptions;
   private readonly logger: Logger;
@@ -100,7 +131,7 @@ export class Manager {
           ...(namespace ? { namespace } : {}),
           labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
         },
-        { ...options.informer, logger: this.logger },
+        { ...options.informer, logger: this.logger, transform: trimSecret },
       );
       this.secretInformers.push(informer);
       secretsByKey.set(namespace ?? '*', informer);
@@ -156,7 +187,6 @@ export class Manager {
     };
     this.policy = new PolicyRuntime(this.kube, {
       mode: options.policyMode ?? 'open',
-      resources: () => this.cachedAddons().map((a) => a.resource),
       requeue: (namespace) => {
         for (const k of this.kinds.values())
           for (const i of k.informers)
@@ -190,8 +220,13 @@ export class Manager {
           },
           { ...options.informer, logger: this.logger },
         );
+        // The policies' spend index first: a pass this event queues must see the resource's price.
         informer
-          .onAdd((obj) => this.firstPass(queue, obj, informer.keys().length))
+          .onAdd((obj) => this.policy.track(definition.kind, obj))
+          .onUpdate((_before, after) => this.policy.track(definition.kind, after))
+          .onDelete((obj) => this.policy.untrack(definition.kind, obj));
+        informer
+          .onAdd((obj) => this.firstPass(queue, obj, informer.size()))
           .onUpdate((before, after) => {
             // The backup controller's record of the restore decides Ready: its change is worth a pass too.
             if (worthReconciling(before, after) || changed(before, after, (s) => s?.restore))
@@ -432,7 +467,7 @@ export class Manager {
     for (const [kind, runtime] of this.kinds) {
       // Level-triggered: everything in the cache gets a first pass.
       for (const informer of runtime.informers)
-        for (const key of informer.keys()) this.firstPass(runtime.queue, informer.get(key), informer.keys().length);
+        for (const key of informer.keys()) this.firstPass(runtime.queue, informer.get(key), informer.size());
       this.workers.push(
         runWorkers(runtime.queue, this.options.concurrency ?? 4, this.reconcilers.get(kind)!, {
           name: kind.toLowerCase(),

@@ -1,5 +1,5 @@
 // What a Manager is started with: the cluster, the kinds, credentials, tuning, leader election and policy mode.
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeTarget } from '../kube/client.ts';
 import type { Registry } from 'prom-client';
 import type { CleverClientOptions } from '../clever/index.ts';
 import type { ResolvedCredentials } from '../config/credentials.ts';
@@ -18,7 +18,8 @@ export interface LeaderElectionSettings {
 }
 
 export interface ManagerOptions {
-  kubeConfig: k8s.KubeConfig;
+  /** The cluster: a connection (src/kube/connection.ts) or client-node's KubeConfig. */
+  kubeConfig: KubeTarget;
   providers: ProviderDefinition[];
   global: ResolvedCredentials | undefined;
   clientOptions?: Omit<CleverClientOptions, 'credentials'>;

@@ -37,8 +37,6 @@ type Namespace = KubeObject;
 
 export interface PolicyRuntimeOptions {
   mode: PolicyMode;
-  /** Every add-on resource of every kind, from the informer caches. */
-  resources: () => Iterable<PricedResource>;
   /** Called with a namespace (or undefined: all) whose resources must be looked at again. */
   requeue: (namespace: string | undefined) => void;
   informer?: { watchTimeoutSeconds?: number; watchdogMs?: number; resyncMs?: number };
@@ -46,12 +44,75 @@ export interface PolicyRuntimeOptions {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+/** Prices are summed in millionths, as integers: adding and removing them in any order leaves no float residue. */
+const MICROS = 1_000_000;
+
+/**
+ * The committed spend of every namespace, kept up to date from the add-on informers' events (`set` on add and
+ * update, `delete` on delete) instead of summed over every cached resource at each decision: a decision costs O(1)
+ * whatever the number of add-ons (it used to be O(N), with N the add-ons of every kind in every namespace).
+ */
+export class SpendIndex {
+  private readonly entries = new Map<string, { namespace: string; uid: string | undefined; micros: number }>();
+  private readonly keyByUid = new Map<string, string>();
+  private readonly totals = new Map<string, { micros: number; resources: number }>();
+
+  /** Records a resource (its latest version) under `key`, unique across kinds (e.g. `Kind/namespace/name`). */
+  set(key: string, resource: PricedResource): void {
+    this.delete(key);
+    const namespace = resource.metadata?.namespace;
+    if (namespace === undefined) return;
+    const price = resource.status?.monthlyPrice ?? 0;
+    const micros = Number.isFinite(price) ? Math.round(price * MICROS) : 0;
+    const uid = resource.metadata?.uid;
+    this.entries.set(key, { namespace, uid, micros });
+    if (uid) this.keyByUid.set(uid, key);
+    const total = this.totals.get(namespace) ?? { micros: 0, resources: 0 };
+    total.micros += micros;
+    total.resources++;
+    this.totals.set(namespace, total);
+  }
+
+  delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    if (entry.uid && this.keyByUid.get(entry.uid) === key) this.keyByUid.delete(entry.uid);
+    const total = this.totals.get(entry.namespace);
+    if (!total) return;
+    total.micros -= entry.micros;
+    total.resources--;
+    if (total.resources === 0) this.totals.delete(entry.namespace);
+  }
+
+  /** Sum of status.monthlyPrice of the namespace's resources, without the one whose uid is `exceptUid`. */
+  spend(namespace: string, exceptUid?: string): { committed: number; resources: number } {
+    const total = this.totals.get(namespace);
+    let micros = total?.micros ?? 0;
+    let resources = total?.resources ?? 0;
+    const key = exceptUid ? this.keyByUid.get(exceptUid) : undefined;
+    const except = key ? this.entries.get(key) : undefined;
+    if (except && except.namespace === namespace) {
+      micros -= except.micros;
+      resources--;
+    }
+    return { committed: round(micros / MICROS), resources };
+  }
+}
+
+function spendKey(kind: string, resource: { metadata?: { namespace?: string; name?: string } }): string {
+  return `${kind}/${resource.metadata?.namespace ?? ''}/${resource.metadata?.name ?? ''}`;
+}
 
 export class PolicyRuntime implements PolicyGate {
   readonly policies: Informer<AddonPolicy>;
   readonly namespaces: Informer<Namespace>;
+  /** Fed by the Manager from every add-on informer (track/untrack). */
+  readonly spending = new SpendIndex();
   private readonly options: PolicyRuntimeOptions;
   private readonly kube: KubeClient;
+  /** Parsed policy specs by uid, reused while the policy's resourceVersion is the same (parsing is per decision). */
+  private readonly parsed = new Map<string, { resourceVersion: string; result: ReturnType<typeof parsePolicySpec> }>();
 
   constructor(kube: KubeClient, options: PolicyRuntimeOptions) {
     this.kube = kube;
@@ -96,30 +157,46 @@ export class PolicyRuntime implements PolicyGate {
   private read(): { valid: AddonPolicy[]; invalid: Map<string, string> } {
     const valid: AddonPolicy[] = [];
     const invalid = new Map<string, string>();
+    const live = new Set<string>();
     for (const p of this.policies.list()) {
-      const parsed = parsePolicySpec(p.spec);
+      const parsed = this.parse(p);
+      if (p.metadata?.uid) live.add(p.metadata.uid);
       if ('error' in parsed) {
         invalid.set(p.metadata?.name ?? '', parsed.error);
         valid.push({ ...p, spec: { namespaceSelector: p.spec?.namespaceSelector ?? {} } });
       } else valid.push({ ...p, spec: parsed.spec });
     }
+    for (const uid of this.parsed.keys()) if (!live.has(uid)) this.parsed.delete(uid);
     return { valid, invalid };
+  }
+
+  private parse(p: AddonPolicy): ReturnType<typeof parsePolicySpec> {
+    const uid = p.metadata?.uid;
+    const resourceVersion = p.metadata?.resourceVersion;
+    if (!uid || !resourceVersion) return parsePolicySpec(p.spec);
+    const cached = this.parsed.get(uid);
+    if (cached?.resourceVersion === resourceVersion) return cached.result;
+    const result = parsePolicySpec(p.spec);
+    this.parsed.set(uid, { resourceVersion, result });
+    return result;
+  }
+
+  /** An add-on resource was added or changed (its kind keeps equal names of two kinds apart). */
+  track(kind: string, resource: PricedResource & { metadata?: { name?: string } }): void {
+    this.spending.set(spendKey(kind, resource), resource);
+  }
+
+  untrack(kind: string, resource: PricedResource & { metadata?: { name?: string } }): void {
+    this.spending.delete(spendKey(kind, resource));
   }
 
   labels(namespace: string): Record<string, string> {
     return this.namespaces.get(namespace)?.metadata?.labels ?? {};
   }
 
-  /** Sum of status.monthlyPrice of the namespace's resources, without `exceptUid`. */
+  /** Sum of status.monthlyPrice of the namespace's resources, without `exceptUid`. O(1): see SpendIndex. */
   spend(namespace: string, exceptUid?: string): { committed: number; resources: number } {
-    let committed = 0;
-    let resources = 0;
-    for (const r of this.options.resources()) {
-      if (r.metadata?.namespace !== namespace || (exceptUid && r.metadata.uid === exceptUid)) continue;
-      resources++;
-      committed += r.status?.monthlyPrice ?? 0;
-    }
-    return { committed: round(committed), resources };
+    return this.spending.spend(namespace, exceptUid);
   }
 
   decide(namespace: string, uid: string, request: PolicyRequest): PolicyDecision {

@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Informer } from '../../../src/kube/informer.ts';
+import { Informer, LAST_APPLIED_ANNOTATION, trimObject } from '../../../src/kube/informer.ts';
 import type { ListPage, ListWatcher } from '../../../src/kube/listwatch.ts';
 import type { KubeObject, WatchEvent } from '../../../src/kube/types.ts';
 
@@ -282,6 +282,55 @@ describe('Informer', () => {
     expect(source.listCalls.map((c) => c.continue)).toEqual([undefined, 'tok', undefined, 'tok2']);
     expect(informer.keys().sort()).toEqual(['ns/a', 'ns/b']);
     expect(source.current.resourceVersion).toBe('12');
+  });
+
+  it('trims every object before caching it: managedFields and the last-applied annotation, list and watch alike', async () => {
+    informer = new Informer(source, { backoff });
+    const seen: KubeObject[] = [];
+    informer.onAdd((o) => seen.push(o)).onUpdate((_a, b) => seen.push(b));
+    const heavy = (name: string, rv: string): KubeObject => ({
+      kind: 'ConfigMap',
+      metadata: {
+        name,
+        namespace: 'ns',
+        resourceVersion: rv,
+        managedFields: [{ manager: 'kubectl', operation: 'Apply' }],
+        annotations: { [LAST_APPLIED_ANNOTATION]: '{"big":"copy"}', keep: 'me' },
+      },
+    });
+    source.lists.push({ items: [heavy('a', '1')], resourceVersion: '1' });
+    informer.start();
+    await informer.waitForSync();
+    await tick();
+    source.current.emit({ type: 'MODIFIED', object: heavy('a', '2') });
+    for (const o of [informer.get('ns/a')!, ...seen]) {
+      expect(o.metadata?.managedFields).toBeUndefined();
+      expect(o.metadata?.annotations).toEqual({ keep: 'me' });
+    }
+    expect(seen).toHaveLength(2);
+    // An annotation map left empty is dropped rather than kept as {}.
+    expect(trimObject(heavy('b', '1')).metadata?.annotations).toEqual({ keep: 'me' });
+    const only = { metadata: { annotations: { [LAST_APPLIED_ANNOTATION]: '{}' } } };
+    expect(trimObject(only).metadata).toEqual({});
+  });
+
+  it('a custom transform replaces the default, and a relist keeps the cached instance of an unchanged object', async () => {
+    const transform = vi.fn((o: KubeObject) => ({ ...o, kind: 'Trimmed' }));
+    informer = new Informer(source, { backoff, transform });
+    source.lists.push({ items: [obj('a', '1'), obj('b', '1')], resourceVersion: '1' });
+    informer.start();
+    await informer.waitForSync();
+    await tick();
+    const cachedA = informer.get('ns/a');
+    expect(cachedA?.kind).toBe('Trimmed');
+    source.lists.push({ items: [obj('a', '1'), obj('b', '2')], resourceVersion: '3' });
+    informer.relist();
+    await tick();
+    await tick();
+    expect(informer.get('ns/a')).toBe(cachedA);
+    expect(informer.get('ns/b')?.metadata?.resourceVersion).toBe('2');
+    // a@1 was not transformed twice: the cached one was kept.
+    expect(transform).toHaveBeenCalledTimes(3);
   });
 
   it('survives a throwing handler', async () => {

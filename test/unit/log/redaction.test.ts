@@ -189,6 +189,65 @@ describe('redactValue', () => {
   });
 });
 
+describe('redactValue fast path (plain data with nothing to blank is returned as is, not copied)', () => {
+  it('returns clean plain data itself, and copies as soon as anything needs blanking', () => {
+    const clean = { resource: 'ns/pg', attempt: 3, tags: ['a', 'b'], nested: { url: 'https://api.example/v2' } };
+    expect(redactValue(clean)).toBe(clean);
+    const dirty = { ...clean, password: PW };
+    expect(redactValue(dirty)).not.toBe(dirty);
+    expect(JSON.stringify(redactValue(dirty))).not.toContain(PW);
+  });
+
+  it('a credential nested deeper than a quick look would go is still found: keys, text and URLs', () => {
+    let deep: Record<string, unknown> = { DATABASE_PASSWORD: PW };
+    for (let i = 0; i < 10; i++) deep = { level: i, items: [deep] };
+    expect(JSON.stringify(redactValue(deep))).not.toContain(PW);
+    let text: unknown = [`connect with token=${TOKEN}`];
+    for (let i = 0; i < 9; i++) text = { wrap: text };
+    expect(JSON.stringify(redactValue(text))).not.toContain(TOKEN);
+    let dsn: unknown = { dsn: `user:${PW}@tcp(db:3306)/app` };
+    for (let i = 0; i < 9; i++) dsn = [dsn];
+    expect(JSON.stringify(redactValue(dsn))).not.toContain(PW);
+  });
+
+  it('beyond the depth bound, and with cycles, the full path answers (never the raw value)', () => {
+    let deep: Record<string, unknown> = { note: `Bearer ${TOKEN}abc` };
+    for (let i = 0; i < 20; i++) deep = { d: deep };
+    const out = JSON.stringify(redactValue(deep));
+    expect(out).not.toContain(TOKEN);
+    expect(out).toContain('[too deep]');
+    const cyclic: Record<string, unknown> = { name: 'x' };
+    cyclic.self = cyclic;
+    expect(redactValue(cyclic)).toEqual({ name: 'x', self: '[circular]' });
+    // Many references to one branch: answered at once, not by walking every path to it.
+    const shared: Record<string, unknown> = { leaf: 1 };
+    let wide: Record<string, unknown> = shared;
+    for (let i = 0; i < 12; i++) wide = Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`k${k}`, wide]));
+    const started = Date.now();
+    expect(redactValue(wide)).toBe(wide);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('class instances, Maps, Buffers and objects with toJSON never take the fast path', () => {
+    class Holder {
+      secret = PW;
+    }
+    expect(JSON.stringify(redactValue({ h: new Holder() }))).not.toContain(PW);
+    expect(JSON.stringify(redactValue({ m: new Map([['token', TOKEN]]) }))).not.toContain(TOKEN);
+    expect(redactValue({ b: Buffer.from(PW) })).toEqual({ b: `[${PW.length} bytes]` });
+    const custom = { toJSON: () => ({ apiToken: TOKEN }) };
+    expect(JSON.stringify(redactValue({ custom }))).not.toContain(TOKEN);
+  });
+
+  it('redactText returns text without any credential word or @ untouched, and still masks the rest', () => {
+    const plain = 'reconciled ns/pg in 12 ms (requeue after 300 s)';
+    expect(redactText(plain)).toBe(plain);
+    expect(redactText(`AUTHORIZATION: Bearer ${TOKEN}`)).not.toContain(TOKEN);
+    expect(redactText(`postgresql://u:${PW}@h/db`)).not.toContain(PW);
+    expect(redactText(`API-KEY=${TOKEN}`)).not.toContain(TOKEN);
+  });
+});
+
 describe('createLogger', () => {
   it('redacts merging objects at any depth, errors, the message and its format arguments', () => {
     const { logger, text, lines } = capture();
