@@ -106,6 +106,10 @@ async function cleverWaitByPriority(metricsUrl: string): Promise<Record<string, 
 
 const SPEC = { instance: { plan: 'xxs_sml' } };
 
+const started = Date.now();
+const progress = (n: number, what: string) =>
+  console.log(`bench: ${n} resources: ${what} (${Math.round((Date.now() - started) / 1000)} s)`);
+
 async function benchSize(h: Harness, n: number) {
   const { kc, sim } = h;
   const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -134,6 +138,7 @@ async function benchSize(h: Harness, n: number) {
   await sleep(500);
 
   // 2. Apply N at once.
+  progress(n, 'applying');
   const existing = new Set(sim.addons().map((a) => a.id));
   const ours = () => sim.addons().filter((a) => !existing.has(a.id));
   sim.clearRequests();
@@ -172,6 +177,7 @@ async function benchSize(h: Harness, n: number) {
   const duplicates = afterCreate.length - new Set(afterCreate.map((a) => `${a.ownerId}/${a.name}`)).size;
   const organisations = new Set(afterCreate.map((a) => a.ownerId)).size;
 
+  progress(n, 'all Ready; idle window');
   // 3. Idle window: every resource Ready, nothing applied. With a window of one drift interval, each add-on's drift
   // check falls in it about once (they are spread by the creation order and jittered).
   sim.clearRequests();
@@ -183,6 +189,7 @@ async function benchSize(h: Harness, n: number) {
   const idleWrites = diff(await kubeWrites(kc), idleWritesBefore);
   const idleByRoute = countBy(idleRequests, (r) => r.route);
 
+  progress(n, 'Secret restores, SIGKILL');
   // 4a. Time to restore a deleted Secret (median of 5, one at a time).
   const restores: number[] = [];
   for (const name of names.slice(0, 5)) {
@@ -217,6 +224,7 @@ async function benchSize(h: Harness, n: number) {
   const restartWrites = diff(await kubeWrites(kc), restartWrites0);
   const afterRestart = procStats(op.child.pid!);
 
+  progress(n, 'deleting all');
   // 5. Delete everything (deletionPolicy Delete, the default) until the simulator holds none of our add-ons.
   await until('probe Ready', () => resources.doneAt.has(probe), 3_600_000);
   sim.clearRequests();
