@@ -67,6 +67,22 @@ describe('rate limit', () => {
   });
 });
 
+describe('429 pause', () => {
+  it("a 429's Retry-After holds the client's next caller too, not only the one that got it", async () => {
+    server = await startServer((_req, res, index) =>
+      index === 0 ? json(res, 429, {}, { 'retry-after': '7' }) : json(res, 200, { id: 'user_1' }),
+    );
+    // A clock that does not move: the pause is still on when the second call asks.
+    const { client, sleeps } = testClient(server.url, { now: () => 1_000_000 });
+    await client.getSelf();
+    // The caller that got the 429 waited out its Retry-After once, not once more in the limiter.
+    expect(sleeps).toEqual([7000]);
+    await client.getSelf();
+    expect(sleeps).toEqual([7000, 7000]);
+    expect(server.requests).toHaveLength(3);
+  });
+});
+
 describe('metrics', () => {
   it('labels by route template, never by id', async () => {
     const base = `/v2/organisations/${OWNER_ID}/addons/${ADDON_ID}`;
