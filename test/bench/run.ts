@@ -48,9 +48,12 @@ const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined
 const BURST = RATE === undefined ? undefined : Number(process.env.BENCH_BURST ?? Math.max(1, Math.round(2 * RATE)));
 /** The Clever rate every figure of this run used. */
 const RATE_LABEL = RATE === undefined ? '10 calls/s, burst 20 (defaults)' : `${RATE} calls/s, burst ${BURST}`;
+/** Reconciles at once per kind (`--concurrency`, operator default 4): how many callers share the Clever budget. */
+const CONCURRENCY = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
 const OPERATOR_ARGS = [
   '--drift-interval',
   String(DRIFT_S),
+  ...(CONCURRENCY === undefined ? [] : ['--concurrency', String(CONCURRENCY)]),
   ...(RATE === undefined ? [] : ['--clever-rate-limit', String(RATE), '--clever-burst', String(BURST)]),
 ];
 
@@ -462,6 +465,7 @@ function printTable(rs: SizeResult[], idle: Awaited<ReturnType<typeof benchIdle>
   ];
   const header =
     `Clever rate for every figure below: ${RATE_LABEL}; drift interval ${DRIFT_S} s; ` +
+    `${CONCURRENCY ?? 4} reconciles at once; ` +
     `simulator: ${PROVISIONING_MS / 1000} s provisioning, 1 s list lag\n\n`;
   return (
     header +
