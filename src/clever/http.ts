@@ -1,5 +1,6 @@
-// The transport under every Clever call: signing, per-request timeout, global concurrency cap, token-bucket rate
-// limit, error classification, retries with backoff + Retry-After, metrics and one debug line per attempt.
+// The transport under every Clever call: signing, per-request timeout, the client-side budget (token-bucket rate and
+// in-flight cap, served by priority: src/clever/limiter.ts), error classification, retries with backoff +
+// Retry-After (a 429 pauses every caller of the client until its Retry-After), metrics and one debug line per attempt.
 //
 // Retry rule. GET/PUT/DELETE are idempotent and are retried on any RetryableError. A POST (create add-on, create
 // migration) is re-sent only when the server provably did not act on it: the connection was refused (or DNS failed)
@@ -9,7 +10,6 @@ import { performance } from 'node:perf_hooks';
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../log.ts';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.ts';
-import { TokenBucket } from '../util/token-bucket.ts';
 import type { RequestSigner } from './auth.ts';
 import {
   CleverApiError,
@@ -22,8 +22,9 @@ import {
   type CleverErrorContext,
 } from './errors.ts';
 import type { CleverMetrics } from './metrics.ts';
+import { PriorityLimiter } from './limiter.ts';
+import { currentCleverPriority } from './priority.ts';
 import { fillRoute, type RouteDef } from './routes.ts';
-import { Semaphore } from './semaphore.ts';
 
 /** Upper bound on a server-requested Retry-After: longer than any sane outage hint, short enough to stay live. */
 export const MAX_RETRY_AFTER_MS = 5 * 60_000;
@@ -80,16 +81,20 @@ export class HttpTransport {
   private readonly options: TransportOptions;
   private readonly base: URL;
   private readonly basePath: string;
-  private readonly semaphore: Semaphore;
-  private readonly bucket: TokenBucket;
+  private readonly limiter: PriorityLimiter;
   private readonly policy: BackoffPolicy;
 
   constructor(options: TransportOptions) {
     this.options = options;
     this.base = new URL(options.baseUrl);
     this.basePath = this.base.pathname.replace(/\/+$/, '');
-    this.semaphore = new Semaphore(options.concurrency);
-    this.bucket = new TokenBucket({ ...options.rateLimit, now: options.now });
+    this.limiter = new PriorityLimiter({
+      ...options.rateLimit,
+      concurrency: options.concurrency,
+      now: options.now,
+      sleep: options.sleep,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
     this.policy = { baseMs: options.retry.baseMs, maxMs: options.retry.maxMs };
   }
 
@@ -110,11 +115,20 @@ export class HttpTransport {
     const url = this.buildUrl(spec);
     const idempotent = route.method !== 'POST';
     const { maxAttempts } = this.options.retry;
+    // The end of the account-wide pause this call set after its own 429 and already waited out.
+    let pauseServed: number | undefined;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(spec, url, attempt);
+      const outcome = await this.attempt(spec, url, attempt, pauseServed);
       if (!('error' in outcome)) return outcome;
       const { error, notProcessed } = outcome;
       if (!(error instanceof RetryableError)) throw error;
+      const delayMs = error.retryAfterMs ?? backoffDelay(attempt - 1, this.policy, this.options.random);
+      if (error.status === 429) {
+        // Over the account's budget: every caller of this client holds off, whatever its priority (this one too,
+        // even when it gives up now).
+        pauseServed = this.options.now() + delayMs;
+        this.limiter.pause(pauseServed);
+      }
       if (!idempotent && !notProcessed) {
         throw new OutcomeUnknownError(
           `${route.method} ${route.template}: outcome unknown (${error.message}); ` +
@@ -123,7 +137,6 @@ export class HttpTransport {
         );
       }
       if (attempt >= maxAttempts) throw error;
-      const delayMs = error.retryAfterMs ?? backoffDelay(attempt - 1, this.policy, this.options.random);
       this.options.metrics?.retries.inc({ route: route.template, method: route.method });
       this.options.logger.debug(
         { method: route.method, route: route.template, attempt, delayMs, status: error.status, code: error.code },
@@ -142,19 +155,18 @@ export class HttpTransport {
     return url;
   }
 
-  private async throttle(): Promise<void> {
-    const wait = this.bucket.reserve();
-    if (wait > 0) {
-      this.options.metrics?.rateLimited.inc();
-      await this.options.sleep(wait);
-    }
-  }
-
-  private async attempt(spec: CallSpec, url: URL, attempt: number): Promise<CallResult | AttemptFailure> {
+  private async attempt(
+    spec: CallSpec,
+    url: URL,
+    attempt: number,
+    pauseServed: number | undefined,
+  ): Promise<CallResult | AttemptFailure> {
     const { route } = spec;
     const { metrics, logger, timeoutMs } = this.options;
-    await this.throttle();
-    const release = await this.semaphore.acquire();
+    const release = await this.limiter.acquire(
+      currentCleverPriority(),
+      pauseServed === undefined ? {} : { pauseServed },
+    );
     metrics?.inFlight.inc();
     const started = performance.now();
     const controller = new AbortController();

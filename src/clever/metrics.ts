@@ -8,6 +8,10 @@ export interface CleverMetrics {
   retries: Counter<'route' | 'method'>;
   rateLimited: Counter;
   inFlight: Gauge;
+  /** Time from asking the client-side limiter for a call to being let through (tokens and slots), by priority. */
+  waitDuration: Histogram<'priority'>;
+  /** Calls waiting in the client-side limiter, by priority. */
+  waiting: Gauge<'priority'>;
 }
 
 /**
@@ -63,6 +67,27 @@ export function createCleverMetrics(registry: Registry): CleverMetrics {
         new Gauge({
           name: 'clever_api_in_flight',
           help: 'Requests to the Clever Cloud API currently in flight',
+          registers: [registry],
+        }),
+    ),
+    waitDuration: reuse(
+      'clever_api_wait_seconds',
+      () =>
+        new Histogram({
+          name: 'clever_api_wait_seconds',
+          help: 'Time a call waited in the client-side limiter (rate and in-flight cap) before being sent, by priority',
+          labelNames: ['priority'] as const,
+          buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+          registers: [registry],
+        }),
+    ),
+    waiting: reuse(
+      'clever_api_waiting',
+      () =>
+        new Gauge({
+          name: 'clever_api_waiting',
+          help: 'Calls waiting in the client-side limiter, by priority',
+          labelNames: ['priority'] as const,
           registers: [registry],
         }),
     ),

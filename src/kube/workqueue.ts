@@ -43,6 +43,8 @@ export class WorkQueue implements InFlightSource {
   private readonly dirtyLane = new Map<string, Lane>();
   /** Keys handed to a worker and not yet `done`, with their start time. */
   private readonly processing = new Map<string, number>();
+  /** The lane each key being processed was taken from (its reconcile's Clever priority follows it). */
+  private readonly processingLane = new Map<string, WorkLane>();
   private readonly delayed = new Map<string, { dueAt: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
   private readonly getters: ((key: string | undefined) => void)[] = [];
@@ -80,6 +82,11 @@ export class WorkQueue implements InFlightSource {
 
   inFlightStartTimes(): number[] {
     return [...this.processing.values()];
+  }
+
+  /** The lane a key being processed was taken from; undefined when it is not being processed. */
+  laneOf(key: string): WorkLane | undefined {
+    return this.processingLane.get(key);
   }
 
   /** Adds `key` now, in the event lane (ahead of scheduled keys); a waiting scheduled `key` moves up. */
@@ -170,6 +177,7 @@ export class WorkQueue implements InFlightSource {
     const started = this.processing.get(key);
     if (started === undefined) return;
     this.processing.delete(key);
+    this.processingLane.delete(key);
     this.metrics.workDuration.observe({ name: this.name }, (this.now() - started) / 1000);
     if (this.dirty.has(key) && !this.shuttingDown) this.push(key, this.dirtyLane.get(key) ?? 'event');
     if (this.processing.size === 0) for (const d of this.drainers.splice(0)) d();
@@ -195,7 +203,7 @@ export class WorkQueue implements InFlightSource {
   private push(key: string, lane: Lane): void {
     const getter = this.getters.shift();
     if (getter) {
-      getter(this.take(key));
+      getter(this.take({ key, lane }));
       return;
     }
     this.queued.set(key, lane);
@@ -204,15 +212,17 @@ export class WorkQueue implements InFlightSource {
   }
 
   /** Moves a key from a lane (events first; or the one just pushed) to processing. */
-  private take(direct?: string): string {
-    let key: string;
+  private take(direct?: { key: string; lane: WorkLane }): string {
+    let next: { key: string; lane: WorkLane };
     if (direct !== undefined) {
-      key = direct;
+      next = direct;
     } else {
-      key = this.nextQueued();
-      this.queued.delete(key);
+      next = this.nextQueued();
+      this.queued.delete(next.key);
       this.metrics.depth.dec({ name: this.name });
     }
+    const { key } = next;
+    this.processingLane.set(key, next.lane);
     const addedAt = this.dirty.get(key) ?? this.now();
     this.dirty.delete(key);
     this.dirtyLane.delete(key);
@@ -222,18 +232,20 @@ export class WorkQueue implements InFlightSource {
     return key;
   }
 
-  private nextQueued(): string {
+  private nextQueued(): { key: string; lane: WorkLane } {
     for (const lane of ['event', 'scheduled'] as const) {
       for (let key = this.lanes[lane].shift(); key !== undefined; key = this.lanes[lane].shift()) {
         // Skip entries left behind by a promotion (the key was taken from the other lane, or moved up).
-        if (this.queued.get(key) === lane) return key;
+        if (this.queued.get(key) === lane) return { key, lane };
       }
     }
     throw new Error('work queue: no queued key although len() > 0');
   }
 }
 
-type Lane = 'event' | 'scheduled';
+/** `event`: added now (a watch event, a Secret touched); `scheduled`: a delay ended (drift check, poll, retry). */
+export type WorkLane = 'event' | 'scheduled';
+type Lane = WorkLane;
 
 /** An array FIFO; `head` avoids O(n) shifts. */
 class Fifo {

@@ -40,6 +40,21 @@ export class TokenBucket {
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.rate) * 1000);
   }
 
+  /** How long until one whole token is available (0 when one is). Takes nothing. */
+  msUntilToken(): number {
+    this.refill();
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+  }
+
+  /**
+   * Takes one token now, after `msUntilToken()` said one is there or the caller waited that long: the balance may go
+   * negative when the caller's clock does not advance (a fake one), which lengthens the next wait as `reserve` does.
+   */
+  consume(): void {
+    this.refill();
+    this.tokens -= 1;
+  }
+
   /** Waits until a token is available, then takes it. */
   async take(sleep: (ms: number) => Promise<unknown> = defaultSleep): Promise<void> {
     const wait = this.reserve();

@@ -1,155 +1,64 @@
 // `npm run bench`: what an add-on costs. On a control plane of its own and the simulator (5 s provisioning, 1 s list
 // lag), the operator runs as a child process (as in production: its own RSS and CPU) and for each size N
-// (BENCH_SIZES, default 100,1000) PostgreSql resources are applied at once. Printed and written to
-// bench-results/latest.json: time until all Ready, apply -> Secret p50/p99, Clever API calls per add-on (to Ready,
-// and per hour at idle) and Kubernetes API writes per add-on next to their minimum, peak RSS and CPU seconds, time to
-// restore a deleted Secret and to recover after a SIGKILL; then the RSS with BENCH_IDLE (default 10000) idle
-// resources. Figures only: nothing here asserts a timing.
+// (BENCH_SIZES, default 100,1000) PostgreSql resources are applied at once; then the RSS with BENCH_IDLE (default
+// 10000) idle resources. Printed and written to bench-results/latest.json (docs/benchmarks.md explains each figure).
+// Per size, in order:
+//   1. operator started, caches synced: RSS before the first resource;
+//   2. N applied: apply -> all Secrets (and CPU seconds, Clever calls by route to that point), -> all Ready (Clever
+//      calls and Kubernetes writes, Events included, by route/resource), duplicate add-ons in the simulator;
+//   3. an idle window (BENCH_IDLE_WINDOW_S, default one drift interval): Clever calls per add-on per hour by route,
+//      and list calls per organisation per drift interval;
+//   4. deleted Secret restored (5, one at a time); SIGKILL with a resource applied meanwhile, restart pass;
+//   5. everything deleted (deletionPolicy Delete) -> no add-on left in the simulator's state.
+// The Clever rate: BENCH_RATE calls/s (`--clever-rate-limit`) with a burst of BENCH_BURST (default 2 x rate), or
+// the operator's defaults when unset. Figures only: nothing here asserts a timing.
 import * as k8s from '@kubernetes/client-node';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { request as httpRequest } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePorts, startLocalPlane, type LocalPlane } from '../../src/controlplane/local-plane.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { installCrdsWith, spawnOperatorProcess, REPO_ROOT, type OperatorProcess } from '../chaos/procs.ts';
+import {
+  countBy,
+  diff,
+  histogramByLabel,
+  httpOk,
+  kubeWrites,
+  percentile,
+  pool,
+  procStats,
+  round,
+  scaled,
+  sum,
+  table,
+  until,
+  watchCollection,
+} from './support.ts';
 
 const GROUP = 'api.clever-cloud.com';
 const PROVISIONING_MS = 5_000;
-const DRIFT_S = 300;
+const LIST_ROUTE = 'GET /v2/organisations/{ownerId}/addons';
 const sizes = (process.env.BENCH_SIZES ?? '100,1000').split(',').map(Number).filter(Boolean);
 const idleCount = Number(process.env.BENCH_IDLE ?? 10_000);
+/** The operator's drift interval (`--drift-interval`); the idle window is measured against it. */
+const DRIFT_S = Number(process.env.BENCH_DRIFT_S ?? 300);
+const IDLE_WINDOW_S = Number(process.env.BENCH_IDLE_WINDOW_S ?? DRIFT_S);
+const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
+const BURST = RATE === undefined ? undefined : Number(process.env.BENCH_BURST ?? Math.max(1, Math.round(2 * RATE)));
+/** The Clever rate every figure of this run used. */
+const RATE_LABEL = RATE === undefined ? '10 calls/s, burst 20 (defaults)' : `${RATE} calls/s, burst ${BURST}`;
+/** Reconciles at once per kind (`--concurrency`, operator default 4): how many callers share the Clever budget. */
+const CONCURRENCY = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
+const OPERATOR_ARGS = [
+  '--drift-interval',
+  String(DRIFT_S),
+  ...(CONCURRENCY === undefined ? [] : ['--concurrency', String(CONCURRENCY)]),
+  ...(RATE === undefined ? [] : ['--clever-rate-limit', String(RATE), '--clever-burst', String(BURST)]),
+];
 
 interface Resource extends k8s.KubernetesObject {
   status?: { conditions?: { type: string; status: string }[] };
-}
-
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-};
-
-/** Peak and current RSS (MiB) and CPU seconds of a process, from /proc. */
-function procStats(pid: number): { peakRssMiB: number; rssMiB: number; cpuSeconds: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15 of stat)
-  return {
-    peakRssMiB: round(kb('VmHWM') / 1024),
-    rssMiB: round(kb('VmRSS') / 1024),
-    cpuSeconds: round(ticks / 100, 2),
-  };
-}
-
-/** Write requests the API server has served, by resource (from apiserver_request_total on /metrics). */
-async function kubeWrites(kc: k8s.KubeConfig): Promise<Map<string, number>> {
-  const url = new URL('/metrics', kc.getCurrentCluster()!.server);
-  const options: RequestOptions = { hostname: url.hostname, port: url.port, path: url.pathname, method: 'GET' };
-  await kc.applyToHTTPSOptions(options);
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = httpsRequest(options, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const labels: Record<string, string> = Object.fromEntries(
-      [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
-    );
-    if (!['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE'].includes(labels.verb ?? '')) continue;
-    // Leases are the API server's own heartbeats here (the operator runs without leader election).
-    if (labels.resource === 'leases') continue;
-    const key = `${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
-    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
-  }
-  return out;
-}
-
-function diff(after: Map<string, number>, before: Map<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of after) if (v - (before.get(k) ?? 0) > 0) out[k] = v - (before.get(k) ?? 0);
-  return out;
-}
-
-async function httpOk(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = httpRequest(url, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/** Keeps the latest version of every object of a namespaced collection, and when each first met a condition. */
-function watchCollection<T extends k8s.KubernetesObject>(
-  kc: k8s.KubeConfig,
-  path: string,
-  isDone: (obj: T) => boolean,
-): { objects: Map<string, T>; doneAt: Map<string, number>; goneAt: Map<string, number>; stop: () => void } {
-  const objects = new Map<string, T>();
-  const doneAt = new Map<string, number>();
-  const goneAt = new Map<string, number>();
-  let aborter: { abort: () => void } | undefined;
-  let stopped = false;
-  const start = async () => {
-    aborter = await new k8s.Watch(kc).watch(
-      path,
-      { allowWatchBookmarks: true },
-      (type: string, obj: T) => {
-        const name = obj.metadata?.name ?? '';
-        if (type === 'DELETED') {
-          objects.delete(name);
-          goneAt.set(name, Date.now());
-          doneAt.delete(name);
-          return;
-        }
-        if (type === 'BOOKMARK') return;
-        objects.set(name, obj);
-        if (!doneAt.has(name) && isDone(obj)) doneAt.set(name, Date.now());
-      },
-      () => {
-        if (!stopped) void sleep(200).then(start);
-      },
-    );
-  };
-  void start();
-  return {
-    objects,
-    doneAt,
-    goneAt,
-    stop: () => {
-      stopped = true;
-      aborter?.abort();
-    },
-  };
-}
-
-async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }
 
 interface Harness {
@@ -171,31 +80,63 @@ async function startOperator(
     namespace,
     logLevel: 'info',
     metricsPort,
-    extraArgs: ['--leader-election', 'false', '--health-address', `127.0.0.1:${port}`],
+    extraArgs: ['--leader-election', 'false', '--health-address', `127.0.0.1:${port}`, ...OPERATOR_ARGS],
   });
+  // /readyz: the informer caches are synced.
   const health = `http://127.0.0.1:${port}/readyz`;
   await until('operator ready', () => httpOk(health), 60_000);
   return { op, health, metrics: `http://127.0.0.1:${metricsPort}/metrics` };
 }
 
-/** Reconciles the operator has finished (any result), from controller_runtime_reconcile_total. */
-async function reconcilesDone(metricsUrl: string): Promise<number> {
+/**
+ * Reconciles the operator has finished (any result), from controller_runtime_reconcile_total: of every controller, or
+ * of one (`postgresql` is the add-on controller of the kind benchmarked).
+ */
+async function reconcilesDone(metricsUrl: string, controller?: string): Promise<number> {
   const text = await fetch(metricsUrl).then((r) => r.text());
   return text
     .split('\n')
     .filter((l) => l.startsWith('controller_runtime_reconcile_total{'))
+    .filter((l) => controller === undefined || l.includes(`controller="${controller}"`))
     .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
+/** Mean wait for the Clever client's limiter by priority (ms), when the operator exports it. */
+async function cleverWaitByPriority(metricsUrl: string): Promise<Record<string, { calls: number; meanMs: number }>> {
+  const text = await fetch(metricsUrl).then((r) => r.text());
+  const out: Record<string, { calls: number; meanMs: number }> = {};
+  for (const [priority, { sum: s, count }] of histogramByLabel(text, 'clever_api_wait_seconds', 'priority')) {
+    if (count > 0) out[priority] = { calls: count, meanMs: round((s / count) * 1000, 0) };
+  }
+  return out;
+}
+
 const SPEC = { instance: { plan: 'xxs_sml' } };
+
+const started = Date.now();
+const progress = (n: number, what: string) =>
+  console.log(`bench: ${n} resources: ${what} (${Math.round((Date.now() - started) / 1000)} s)`);
 
 async function benchSize(h: Harness, n: number) {
   const { kc, sim } = h;
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const namespace = `bench-${n}`;
+  const createResource = (name: string) =>
+    custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: 'v1',
+      namespace,
+      plural: 'postgresqls',
+      body: { apiVersion: `${GROUP}/v1`, kind: 'PostgreSql', metadata: { name }, spec: SPEC },
+    });
   await core.createNamespace({ body: { metadata: { name: namespace } } });
-  let { op } = await startOperator(h, namespace);
+
+  // 1. Started and synced, no resource yet.
+  let { op, metrics } = await startOperator(h, namespace);
+  await sleep(1_000);
+  const rssAtStartMiB = procStats(op.child.pid!).rssMiB;
+
   const ready = (r: Resource) =>
     r.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true &&
     r.status.conditions.some((c) => c.type === 'Synced' && c.status === 'True');
@@ -203,6 +144,10 @@ async function benchSize(h: Harness, n: number) {
   const secrets = watchCollection<k8s.V1Secret>(kc, `/api/v1/namespaces/${namespace}/secrets`, () => true);
   await sleep(500);
 
+  // 2. Apply N at once.
+  progress(n, 'applying');
+  const existing = new Set(sim.addons().map((a) => a.id));
+  const ours = () => sim.addons().filter((a) => !existing.has(a.id));
   sim.clearRequests();
   const writesBefore = await kubeWrites(kc);
   const cpuBefore = procStats(op.child.pid!).cpuSeconds;
@@ -210,34 +155,55 @@ async function benchSize(h: Harness, n: number) {
   const appliedAt = new Map<string, number>();
   const t0 = Date.now();
   await pool(names, 20, async (name) => {
-    await custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: 'v1',
-      namespace,
-      plural: 'postgresqls',
-      body: { apiVersion: `${GROUP}/v1`, kind: 'PostgreSql', metadata: { name }, spec: SPEC },
-    });
+    await createResource(name);
     appliedAt.set(name, Date.now());
   });
   const appliedMs = Date.now() - t0;
+  let cpuToSecrets = NaN;
   await until(
-    `${n} Ready`,
-    () => resources.doneAt.size === n && names.every((x) => secrets.doneAt.has(`${x}-secrets`)),
+    `${n} Secrets`,
+    () => {
+      if (!names.every((x) => secrets.doneAt.has(`${x}-secrets`))) return false;
+      cpuToSecrets = procStats(op.child.pid!).cpuSeconds - cpuBefore;
+      return true;
+    },
     3_600_000,
   );
-  const allReadyMs = Math.max(...resources.doneAt.values()) - t0;
+  const lastSecretAt = Math.max(...names.map((x) => secrets.doneAt.get(`${x}-secrets`)!));
+  await until(`${n} Ready`, () => names.every((x) => resources.doneAt.has(x)), 3_600_000);
+  const allReadyAt = Math.max(...resources.doneAt.values());
   const toSecret = names.map((x) => secrets.doneAt.get(`${x}-secrets`)! - appliedAt.get(x)!);
+  const cpuToReady = procStats(op.child.pid!).cpuSeconds - cpuBefore;
   // Let the last status writes land before counting.
   await sleep(2_000);
   const createRequests = sim.requests();
-  const writesAfter = await kubeWrites(kc);
-  const kubeWritesByResource = diff(writesAfter, writesBefore);
-  kubeWritesByResource.postgresqls = (kubeWritesByResource.postgresqls ?? 0) - n; // our own creates
-  const cleverByRoute: Record<string, number> = {};
-  for (const r of createRequests) cleverByRoute[r.route] = (cleverByRoute[r.route] ?? 0) + 1;
-  const stats = procStats(op.child.pid!);
+  const kubeWritesToReady = diff(await kubeWrites(kc), writesBefore);
+  kubeWritesToReady.postgresqls = (kubeWritesToReady.postgresqls ?? 0) - n; // our own creates
+  const waitByPriority = await cleverWaitByPriority(metrics);
+  const afterCreate = ours();
+  const duplicates = afterCreate.length - new Set(afterCreate.map((a) => `${a.ownerId}/${a.name}`)).size;
+  const organisations = new Set(afterCreate.map((a) => a.ownerId)).size;
 
-  // Time to restore a deleted Secret (median of 5, one at a time).
+  progress(n, 'all Ready; idle window');
+  // 3. Idle window: every resource Ready, nothing applied. The add-on passes in the window are drift checks; at idle
+  // each add-on gets one per drift interval (the requeue is the interval, jittered by 10 %), so the steady-state
+  // figures are per pass x 3,600 / interval. Right after a creation burst the checks are bunched (their phase is the
+  // Ready time), so calls over the window divided by its length (also printed) under- or over-shoot.
+  sim.clearRequests();
+  const idleWritesBefore = await kubeWrites(kc);
+  const idleReconciles0 = await reconcilesDone(metrics, 'postgresql');
+  const idleStart = Date.now();
+  await sleep(IDLE_WINDOW_S * 1000);
+  const idleS = (Date.now() - idleStart) / 1000;
+  const idlePasses = (await reconcilesDone(metrics, 'postgresql')) - idleReconciles0;
+  const idleRequests = sim.requests();
+  /** Steady state: per drift pass of one add-on x passes per hour. */
+  const perAddonHour = (count: number) => (idlePasses > 0 ? (count / idlePasses) * (3_600 / DRIFT_S) : NaN);
+  const idleWrites = diff(await kubeWrites(kc), idleWritesBefore);
+  const idleByRoute = countBy(idleRequests, (r) => r.route);
+
+  progress(n, 'Secret restores, SIGKILL');
+  // 4a. Time to restore a deleted Secret (median of 5, one at a time).
   const restores: number[] = [];
   for (const name of names.slice(0, 5)) {
     const secretName = `${name}-secrets`;
@@ -248,71 +214,106 @@ async function benchSize(h: Harness, n: number) {
     restores.push(secrets.doneAt.get(secretName)! - since);
   }
 
-  // SIGKILL; a resource is applied while the operator is down; it restarts at once (as a Deployment would). Measured:
-  // how long that resource waits for its Secret, and the cost of the restart's first pass over everything else
-  // (the same work as one idle drift pass).
+  // 4b. SIGKILL; a resource is applied while the operator is down; it restarts at once (as a Deployment would).
+  // Measured: how long that resource waits for its Secret, and the Kubernetes writes of the restart's first pass
+  // over everything else.
   await sleep(3_000);
+  const stats = procStats(op.child.pid!);
   await op.kill();
   const killedAt = Date.now();
-  sim.clearRequests();
   const probe = `after-kill`;
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: 'v1',
-    namespace,
-    plural: 'postgresqls',
-    body: { apiVersion: `${GROUP}/v1`, kind: 'PostgreSql', metadata: { name: probe }, spec: SPEC },
-  });
+  await createResource(probe);
   const restarted = await startOperator(h, namespace);
   op = restarted.op;
-  const metrics = restarted.metrics;
+  metrics = restarted.metrics;
   const startedMs = Date.now() - killedAt;
   await until('resource applied during the SIGKILL bound', () => secrets.doneAt.has(`${probe}-secrets`), 3_600_000);
   const recoveryMs = secrets.doneAt.get(`${probe}-secrets`)! - killedAt;
-  // The cost of one idle pass: calls and writes per finished reconcile over a window of the restart's first pass
-  // (at 1,000 add-ons the operator is never quiet: drift checks alone use the whole Clever budget).
-  const calls0 = sim.requests().length;
-  const writes0 = await kubeWrites(kc);
+  const restartWrites0 = await kubeWrites(kc);
   const reconciles0 = await reconcilesDone(metrics);
   const want = Math.min(n, 200);
-  await until('idle passes', async () => (await reconcilesDone(metrics)) - reconciles0 >= want, 3_600_000);
+  await until('restart pass', async () => (await reconcilesDone(metrics)) - reconciles0 >= want, 3_600_000);
   const passes = (await reconcilesDone(metrics)) - reconciles0;
-  const idlePassCalls = ((sim.requests().length - calls0) / passes) * n;
-  const idleWrites = diff(await kubeWrites(kc), writes0);
-  for (const k of Object.keys(idleWrites)) idleWrites[k] = (idleWrites[k]! / passes) * n;
-  const finalStats = procStats(op.child.pid!);
+  const restartWrites = diff(await kubeWrites(kc), restartWrites0);
+  const afterRestart = procStats(op.child.pid!);
+
+  progress(n, 'deleting all');
+  // 5. Delete everything (deletionPolicy Delete, the default) until the simulator holds none of our add-ons.
+  await until('probe Ready', () => resources.doneAt.has(probe), 3_600_000);
+  sim.clearRequests();
+  const d0 = Date.now();
+  await pool([...names, probe], 20, async (name) => {
+    await custom.deleteNamespacedCustomObject({ group: GROUP, version: 'v1', namespace, plural: 'postgresqls', name });
+  });
+  await until('every add-on deleted', () => ours().length === 0, 3_600_000);
+  const deleteAllMs = Date.now() - d0;
+  await until('every resource gone', () => resources.objects.size === 0, 600_000);
+  const resourcesGoneMs = Date.now() - d0;
+  const deleteRequests = sim.requests();
   await op.kill();
   resources.stop();
   secrets.stop();
 
-  const cleverPerAddon = createRequests.length / n;
+  const toSecretRequests = createRequests.filter((r) => r.at <= lastSecretAt);
   return {
     resources: n,
+    cleverRate: RATE_LABEL,
+    driftIntervalS: DRIFT_S,
     applyMs: appliedMs,
-    allReadyMs,
+    allSecretsMs: lastSecretAt - t0,
+    allReadyMs: allReadyAt - t0,
     applyToSecretMs: { p50: percentile(toSecret, 50), p99: percentile(toSecret, 99), max: Math.max(...toSecret) },
     clever: {
-      callsPerAddonToReady: round(cleverPerAddon, 2),
+      callsPerAddonToSecret: round(toSecretRequests.length / n, 2),
+      toSecretByRoute: scaled(
+        countBy(toSecretRequests, (r) => r.route),
+        n,
+      ),
+      callsPerAddonToReady: round(createRequests.length / n, 2),
       minimumPerAddon: round(3 + Math.ceil(PROVISIONING_MS / 3_000) + 1 / n, 2),
-      byRoute: Object.fromEntries(Object.entries(cleverByRoute).map(([k, v]) => [k, round(v / n, 2)])),
-      idleCallsPerPass: round(idlePassCalls / n, 2),
-      idleCallsPerAddonPerHour: round((idlePassCalls / n) * (3_600 / DRIFT_S), 1),
+      toReadyByRoute: scaled(
+        countBy(createRequests, (r) => r.route),
+        n,
+      ),
+      waitByPriorityToReady: waitByPriority,
+      duplicateAddons: duplicates,
+      idleWindowS: round(idleS, 0),
+      idlePasses,
+      idleCallsPerPass: round(idleRequests.length / idlePasses, 2),
+      idleCallsPerAddonPerHour: round(perAddonHour(idleRequests.length), 1),
+      idleCallsPerAddonPerHourOverWindow: round((idleRequests.length / n) * (3_600 / idleS), 1),
       idleMinimumPerAddonPerHour: round(2 * (3_600 / DRIFT_S), 1),
+      idleByRoutePerAddonPerHour: scaled(idleByRoute, idlePasses / (3_600 / DRIFT_S), 1),
+      organisations,
+      // One drift interval = N add-on passes (per pass), or the window's length over the interval (over time).
+      idleListsPerOrganisationPerDrift: round(((idleByRoute[LIST_ROUTE] ?? 0) * n) / idlePasses / organisations, 2),
+      idleListsPerOrganisationPerDriftOverWindow: round(
+        (idleByRoute[LIST_ROUTE] ?? 0) / organisations / (idleS / DRIFT_S),
+        2,
+      ),
+      deleteByRoute: scaled(
+        countBy(deleteRequests, (r) => r.route),
+        n + 1,
+      ),
     },
     kube: {
-      writesPerAddonToReady: round(Object.values(kubeWritesByResource).reduce((a, b) => a + b, 0) / n, 2),
+      writesPerAddonToReady: round(sum(kubeWritesToReady) / n, 2),
       minimumPerAddon: 4,
-      byResource: Object.fromEntries(Object.entries(kubeWritesByResource).map(([k, v]) => [k, round(v / n, 2)])),
-      writesPerAddonOnRestartPass: round(Object.values(idleWrites).reduce((a, b) => a + b, 0) / n, 2),
-      restartPassByResource: Object.fromEntries(Object.entries(idleWrites).map(([k, v]) => [k, round(v / n, 2)])),
+      byResource: scaled(kubeWritesToReady, n),
+      idleWritesPerAddonPerHour: round(perAddonHour(sum(idleWrites)), 2),
+      writesPerAddonOnRestartPass: round(sum(restartWrites) / passes, 2),
+      restartPassByResource: scaled(restartWrites, passes),
     },
     operator: {
+      rssAtStartMiB,
       peakRssMiB: stats.peakRssMiB,
-      cpuSecondsToReady: round(stats.cpuSeconds - cpuBefore, 2),
-      rssAfterRestartPassMiB: finalStats.rssMiB,
+      cpuSecondsToSecrets: round(cpuToSecrets, 2),
+      cpuSecondsToReady: round(cpuToReady, 2),
+      rssAfterRestartPassMiB: afterRestart.rssMiB,
     },
     secretRestoreMs: { median: percentile(restores, 50), max: Math.max(...restores) },
     sigkill: { restartToReadyzMs: startedMs, killToSecretOfNewResourceMs: recoveryMs },
+    deleteAll: { toAddonsGoneMs: deleteAllMs, toResourcesGoneMs: resourcesGoneMs },
   };
 }
 
@@ -396,11 +397,84 @@ async function benchIdle(h: Harness, n: number) {
   };
 }
 
-function table(rows: [string, ...string[]][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
-    .join('\n');
+type SizeResult = Awaited<ReturnType<typeof benchSize>>;
+
+/** One row per route seen in any size, figures per add-on ('-' when a size never called it). */
+function routeRows(rs: SizeResult[], title: string, pick: (r: SizeResult) => Record<string, number>) {
+  const routes = [...new Set(rs.flatMap((r) => Object.keys(pick(r))))].sort();
+  return [
+    [title, ...rs.map(() => '')] as [string, ...string[]],
+    ...routes.map((route) => [`  ${route}`, ...rs.map((r) => String(pick(r)[route] ?? '-'))] as [string, ...string[]]),
+  ];
+}
+
+function printTable(rs: SizeResult[], idle: Awaited<ReturnType<typeof benchIdle>> | undefined): string {
+  const s = (v: number) => String(round(v / 1000));
+  const col = (f: (r: SizeResult) => string) => rs.map(f);
+  const rows: [string, ...string[]][] = [
+    ['figure', ...col((r) => `${r.resources} resources`)],
+    ['apply -> all Secrets (s)', ...col((r) => s(r.allSecretsMs))],
+    ['apply -> all Ready (s)', ...col((r) => s(r.allReadyMs))],
+    ['apply -> Secret p50 / p99 (s)', ...col((r) => `${s(r.applyToSecretMs.p50)} / ${s(r.applyToSecretMs.p99)}`)],
+    ['operator RSS before the first resource (MiB)', ...col((r) => String(r.operator.rssAtStartMiB))],
+    ['operator peak RSS (MiB)', ...col((r) => String(r.operator.peakRssMiB))],
+    ['operator CPU seconds to all Secrets', ...col((r) => String(r.operator.cpuSecondsToSecrets))],
+    ['operator CPU seconds to all Ready', ...col((r) => String(r.operator.cpuSecondsToReady))],
+    ['Clever calls per add-on to Secret', ...col((r) => String(r.clever.callsPerAddonToSecret))],
+    ['Clever calls per add-on to Ready', ...col((r) => String(r.clever.callsPerAddonToReady))],
+    ['  minimum', ...col((r) => String(r.clever.minimumPerAddon))],
+    [
+      'Clever limiter wait to Ready, mean ms by priority',
+      ...col(
+        (r) =>
+          Object.entries(r.clever.waitByPriorityToReady)
+            .map(([p, w]) => `${p} ${w.meanMs}`)
+            .join(', ') || 'n/a',
+      ),
+    ],
+    ['Kubernetes writes per add-on to Ready (Events included)', ...col((r) => String(r.kube.writesPerAddonToReady))],
+    ['  minimum', ...col((r) => String(r.kube.minimumPerAddon))],
+    ['duplicate add-ons', ...col((r) => String(r.clever.duplicateAddons))],
+    ['delete all -> all add-ons gone (s)', ...col((r) => s(r.deleteAll.toAddonsGoneMs))],
+    ['delete all -> all resources gone (s)', ...col((r) => s(r.deleteAll.toResourcesGoneMs))],
+    ['idle window (s)', ...col((r) => String(r.clever.idleWindowS))],
+    ['idle add-on passes in the window', ...col((r) => String(r.clever.idlePasses))],
+    ['idle Clever calls per pass', ...col((r) => String(r.clever.idleCallsPerPass))],
+    ['idle Clever calls per add-on per hour', ...col((r) => String(r.clever.idleCallsPerAddonPerHour))],
+    ['  minimum', ...col((r) => String(r.clever.idleMinimumPerAddonPerHour))],
+    [
+      'idle lists per organisation per drift interval',
+      ...col((r) => String(r.clever.idleListsPerOrganisationPerDrift)),
+    ],
+    [
+      '  by the window length instead (calls/h, lists/interval)',
+      ...col(
+        (r) => `${r.clever.idleCallsPerAddonPerHourOverWindow}, ${r.clever.idleListsPerOrganisationPerDriftOverWindow}`,
+      ),
+    ],
+    ['idle Kubernetes writes per add-on per hour', ...col((r) => String(r.kube.idleWritesPerAddonPerHour))],
+    ['Kubernetes writes per add-on, restart pass', ...col((r) => String(r.kube.writesPerAddonOnRestartPass))],
+    ['deleted Secret restored, median (ms)', ...col((r) => String(r.secretRestoreMs.median))],
+    ['SIGKILL -> restarted operator ready (ms)', ...col((r) => String(r.sigkill.restartToReadyzMs))],
+    ['SIGKILL -> Secret of a resource applied meanwhile (s)', ...col((r) => s(r.sigkill.killToSecretOfNewResourceMs))],
+    ...routeRows(rs, 'Clever calls per add-on to Secret, by route', (r) => r.clever.toSecretByRoute),
+    ...routeRows(rs, 'Clever calls per add-on to Ready, by route', (r) => r.clever.toReadyByRoute),
+    ...routeRows(rs, 'idle Clever calls per add-on per hour, by route', (r) => r.clever.idleByRoutePerAddonPerHour),
+    ...routeRows(rs, 'Clever calls per add-on to delete, by route', (r) => r.clever.deleteByRoute),
+    ...routeRows(rs, 'Kubernetes writes per add-on to Ready, by resource', (r) => r.kube.byResource),
+  ];
+  const header =
+    `Clever rate for every figure below: ${RATE_LABEL}; drift interval ${DRIFT_S} s; ` +
+    `${CONCURRENCY ?? 4} reconciles at once; ` +
+    `simulator: ${PROVISIONING_MS / 1000} s provisioning, 1 s list lag\n\n`;
+  return (
+    header +
+    table(rows) +
+    (idle
+      ? `\n\nidle set (no Clever call: paused resources): ${idle.resources} resources, operator RSS ` +
+        `${idle.idleRssMiB} MiB once settled (peak ${idle.peakRssMiB} MiB), first pass ${s(idle.firstPassMs)} s`
+      : '')
+  );
 }
 
 async function main(): Promise<void> {
@@ -411,6 +485,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
   };
   console.log(`bench: ${JSON.stringify(machine)}`);
+  console.log(`bench: Clever rate ${RATE_LABEL}, drift interval ${DRIFT_S} s, idle window ${IDLE_WINDOW_S} s`);
   const plane = await startLocalPlane();
   const sim = await startSimulator({
     seed: 1,
@@ -421,7 +496,7 @@ async function main(): Promise<void> {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(plane.kubeconfigPath);
   const h: Harness = { plane, sim, kc };
-  const results: unknown[] = [];
+  const results: SizeResult[] = [];
   let idle: Awaited<ReturnType<typeof benchIdle>> | undefined;
   try {
     await installCrdsWith(plane.kubeconfigPath);
@@ -440,44 +515,28 @@ async function main(): Promise<void> {
     await sim.stop();
     await plane.stop({ keepLogs: false });
   }
-  const rs = results as Awaited<ReturnType<typeof benchSize>>[];
-  const rows: [string, ...string[]][] = [
-    ['figure', ...rs.map((r) => `${r.resources} resources`)],
-    ['time until all Ready (s)', ...rs.map((r) => String(round(r.allReadyMs / 1000)))],
-    ['apply -> Secret p50 (s)', ...rs.map((r) => String(round(r.applyToSecretMs.p50 / 1000)))],
-    ['apply -> Secret p99 (s)', ...rs.map((r) => String(round(r.applyToSecretMs.p99 / 1000)))],
-    ['Clever calls per add-on to Ready', ...rs.map((r) => String(r.clever.callsPerAddonToReady))],
-    ['  minimum', ...rs.map((r) => String(r.clever.minimumPerAddon))],
-    ['Clever calls per add-on per hour, idle', ...rs.map((r) => String(r.clever.idleCallsPerAddonPerHour))],
-    ['  minimum', ...rs.map((r) => String(r.clever.idleMinimumPerAddonPerHour))],
-    ['Kubernetes writes per add-on to Ready', ...rs.map((r) => String(r.kube.writesPerAddonToReady))],
-    ['  minimum', ...rs.map((r) => String(r.kube.minimumPerAddon))],
-    ['Kubernetes writes per add-on, restart pass', ...rs.map((r) => String(r.kube.writesPerAddonOnRestartPass))],
-    ['operator peak RSS (MiB)', ...rs.map((r) => String(r.operator.peakRssMiB))],
-    ['operator CPU seconds to Ready', ...rs.map((r) => String(r.operator.cpuSecondsToReady))],
-    ['deleted Secret restored, median (ms)', ...rs.map((r) => String(r.secretRestoreMs.median))],
-    ['SIGKILL -> restarted operator ready (ms)', ...rs.map((r) => String(r.sigkill.restartToReadyzMs))],
-    [
-      'SIGKILL -> Secret of a resource applied meanwhile (s)',
-      ...rs.map((r) => String(round(r.sigkill.killToSecretOfNewResourceMs / 1000))),
-    ],
-  ];
-  const printed =
-    table(rows) +
-    (idle
-      ? `\n\nidle: ${idle.resources} resources, operator RSS ${idle.idleRssMiB} MiB (peak ${idle.peakRssMiB} MiB)`
-      : '');
+  const printed = printTable(results, idle);
   console.log(`\n${printed}`);
   mkdirSync(`${REPO_ROOT}/bench-results`, { recursive: true });
+  const out = process.env.BENCH_OUT ?? 'latest';
   writeFileSync(
-    `${REPO_ROOT}/bench-results/${process.env.BENCH_OUT ?? 'latest'}.json`,
+    `${REPO_ROOT}/bench-results/${out}.json`,
     JSON.stringify(
-      { machine, provisioningDelayMs: PROVISIONING_MS, driftIntervalS: DRIFT_S, results, idle, table: printed },
+      {
+        machine,
+        cleverRate: RATE_LABEL,
+        provisioningDelayMs: PROVISIONING_MS,
+        driftIntervalS: DRIFT_S,
+        idleWindowS: IDLE_WINDOW_S,
+        results,
+        idle,
+        table: printed,
+      },
       null,
       2,
     ),
   );
-  console.log(`\nwritten to bench-results/${process.env.BENCH_OUT ?? 'latest'}.json`);
+  console.log(`\nwritten to bench-results/${out}.json`);
 }
 
 await main();

@@ -2,7 +2,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CleverClient } from '../../../src/clever/index.ts';
-import { Semaphore } from '../../../src/clever/semaphore.ts';
+import { PriorityLimiter } from '../../../src/clever/limiter.ts';
 import { ADDON_ID, OWNER_ID, addonView, json, startServer, testClient, type TestServer } from './support.ts';
 
 let server: TestServer | undefined;
@@ -34,11 +34,17 @@ describe('concurrency', () => {
     expect((await registry.getSingleMetric('clever_api_in_flight')!.get()).values[0]?.value).toBe(0);
   });
 
-  it('semaphore serves waiters in order and ignores double release', async () => {
-    const semaphore = new Semaphore(1);
+  it('the limiter serves waiters of one priority in order and ignores double release', async () => {
+    const limiter = new PriorityLimiter({
+      ratePerSecond: 1000,
+      burst: 1000,
+      concurrency: 1,
+      now: () => 0,
+      sleep: () => Promise.resolve(),
+    });
     const order: number[] = [];
-    const first = await semaphore.acquire();
-    const waiters = [1, 2, 3].map((n) => semaphore.acquire().then((release) => (order.push(n), release)));
+    const first = await limiter.acquire('normal');
+    const waiters = [1, 2, 3].map((n) => limiter.acquire('normal').then((release) => (order.push(n), release)));
     first();
     first();
     for (const waiter of waiters) (await waiter)();
@@ -58,6 +64,22 @@ describe('rate limit', () => {
     await Promise.all(Array.from({ length: 5 }, () => client.getSelf()));
     expect(sleeps).toEqual([1000, 2000, 3000]);
     expect(await registry.metrics()).toMatch(/^clever_api_rate_limited_total 3$/m);
+  });
+});
+
+describe('429 pause', () => {
+  it("a 429's Retry-After holds the client's next caller too, not only the one that got it", async () => {
+    server = await startServer((_req, res, index) =>
+      index === 0 ? json(res, 429, {}, { 'retry-after': '7' }) : json(res, 200, { id: 'user_1' }),
+    );
+    // A clock that does not move: the pause is still on when the second call asks.
+    const { client, sleeps } = testClient(server.url, { now: () => 1_000_000 });
+    await client.getSelf();
+    // The caller that got the 429 waited out its Retry-After once, not once more in the limiter.
+    expect(sleeps).toEqual([7000]);
+    await client.getSelf();
+    expect(sleeps).toEqual([7000, 7000]);
+    expect(server.requests).toHaveLength(3);
   });
 });
 

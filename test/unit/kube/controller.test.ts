@@ -2,6 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../../../src/log.ts';
+import { currentCleverPriority } from '../../../src/clever/priority.ts';
 import { runWorkers } from '../../../src/kube/controller.ts';
 import { ConflictError } from '../../../src/kube/errors.ts';
 import { WorkQueue } from '../../../src/kube/workqueue.ts';
@@ -169,6 +170,22 @@ describe('runWorkers', () => {
     expect(calls).toBe(2);
     q.shutdown();
     await done;
+  });
+
+  it('runs a reconcile at the Clever priority of its lane: event -> normal, delay ended -> background', async () => {
+    const q = new WorkQueue({ name: 'priority' });
+    const seen: string[] = [];
+    const done = runWorkers(q, 1, async (key, ctx) => {
+      await Promise.resolve();
+      seen.push(`${key}:${ctx.lane}:${currentCleverPriority()}`);
+    });
+    q.addAfter('drift', 0);
+    q.add('event');
+    await flush();
+    await flush();
+    q.shutdown();
+    await done;
+    expect(seen).toEqual(['drift:scheduled:background', 'event:event:normal']);
   });
 
   it('shutdown lets in-flight reconciles finish and stops the workers', async () => {

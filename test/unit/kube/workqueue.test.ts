@@ -98,6 +98,27 @@ describe('WorkQueue', () => {
     expect(await q.get()).toBe('b');
   });
 
+  it('remembers the lane each key being processed was taken from, until done', async () => {
+    const q = new WorkQueue({ name: 'lane-of' });
+    q.addAfter('drift', 0);
+    q.addAfter('promoted', 0);
+    q.add('promoted');
+    q.add('event');
+    const waiting = q.get();
+    expect(await waiting).toBe('promoted');
+    expect(q.laneOf('promoted')).toBe('event');
+    expect(await q.get()).toBe('event');
+    expect(await q.get()).toBe('drift');
+    expect(q.laneOf('drift')).toBe('scheduled');
+    q.done('drift');
+    expect(q.laneOf('drift')).toBeUndefined();
+    // Handed straight to a waiting worker: the lane of the add.
+    const direct = q.get();
+    q.addAfter('late', 0);
+    expect(await direct).toBe('late');
+    expect(q.laneOf('late')).toBe('scheduled');
+  });
+
   it('does not re-queue a key on done when nobody re-added it', async () => {
     const q = new WorkQueue({ name: 'clean' });
     q.add('a');
