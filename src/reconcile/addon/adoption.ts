@@ -50,16 +50,19 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
       throw new HeldAddonError(held.reason, held.message);
     }
     // Deleted behind our back (console, CLI), and either never bound or the user asked for a new one: say so.
-    if (held.consumeRequest) await consumeRecreateRequest(c, pass);
     pass.emit('Warning', 'AddonDeletedExternally', held.message);
     pass.ctx.logger.warn({ addonId: statusId }, 'add-on deleted outside Kubernetes');
     pass.forgetAddon();
     pass.condition('Ready', { status: 'False', reason: 'AddonDeleted', message: held.message });
     // The status written right after the new create must not still say Ready.
     pass.phase('Provisioning');
-    // A consumed request is recorded at once as a status without the missing add-on: a pass that fails later (a
-    // conflict, a crash) then still creates on the next one, instead of asking the user again.
-    if (held.consumeRequest) await forgetInStatus(c, pass);
+    // The missing add-on leaves status first, then the request is spent: a crash between the two leaves a resource
+    // that holds nothing (the next pass creates, once: the intent guards it; the leftover request is dropped once
+    // the new add-on is held), never a spent request next to the missing add-on (AddonMissing for good).
+    if (held.consumeRequest) {
+      await forgetInStatus(c, pass);
+      await consumeRecreateRequest(c, pass);
+    }
   }
   const annotation = pass.annotation(ANNOTATIONS.addonId);
   if (annotation) {

@@ -185,6 +185,39 @@ describe('AddonReconciler with fakes', () => {
     expect(events.map((e) => e.reason)).toEqual(['AddonDeletedExternally', 'Created']);
   });
 
+  it('a recreate request: killed after any write of the pass that spends it, one new add-on, never stuck missing', async () => {
+    const recreating = async () => {
+      setup(resource());
+      await pass();
+      clock = T0 + 5_000;
+      await pass();
+      clever.addons.clear();
+      kube.resource.metadata = {
+        ...kube.resource.metadata,
+        annotations: { ...kube.resource.metadata?.annotations, [ANNOTATIONS.recreateMissing]: 'true' },
+      };
+      clock = T0 + 10_000;
+      journal.length = 0;
+    };
+    await recreating();
+    await pass();
+    const writes = journal.filter((j) => j.startsWith('kube.'));
+    expect(creates()).toBe(1);
+    for (let n = 0; n < writes.length; n++) {
+      await recreating();
+      let seen = 0;
+      kube.killAfter = (entry) => entry.startsWith('kube.') && seen++ === n;
+      await pass().catch(() => undefined);
+      restart();
+      for (let i = 0; i < 4; i++) {
+        clock += 70_000;
+        await pass();
+      }
+      const outcome = { killedAfter: writes[n], addons: clever.addons.size, ready: condition('Ready')?.status };
+      expect(outcome).toEqual({ killedAfter: writes[n], addons: 1, ready: 'True' });
+    }
+  });
+
   it('a lost create answer does not create twice inside the grace, then the add-on surfaces', async () => {
     clever.failCreate = {
       error: new OutcomeUnknownError('timeout', { method: 'POST', route: 'create' }),
