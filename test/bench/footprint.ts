@@ -11,8 +11,7 @@
 // as under a cgroup memory limit (bytes) through a fake memory.max. Figures only: nothing here asserts.
 import * as k8s from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +19,7 @@ import { freePorts, startLocalPlane } from '../../src/controlplane/local-plane.t
 import { startSimulator } from '../../src/simulator/index.ts';
 import { installCrdsWith, REPO_ROOT } from '../chaos/procs.ts';
 import { writeDevOperatorConfig } from '../support/operator-config.ts';
+import { BOUND_SECRET_KEYS, httpOk, pool, procStats, round, until } from './support.ts';
 
 const GROUP = 'api.clever-cloud.com';
 const NAMESPACE = 'footprint';
@@ -27,49 +27,6 @@ const sizes = (process.env.FOOTPRINT_SIZES ?? '1000,10000').split(',').map(Numbe
 const entry = process.env.FOOTPRINT_ENTRY ?? 'src/cli.ts';
 const operatorRoot = process.env.FOOTPRINT_OPERATOR_ROOT ?? REPO_ROOT;
 const settleMs = Number(process.env.FOOTPRINT_SETTLE_MS ?? 10_000);
-
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/** Current and peak RSS (MiB) and CPU seconds of a process, from /proc. */
-function procStats(pid: number): { rssMiB: number; peakRssMiB: number; cpuSeconds: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return {
-    rssMiB: round(kb('VmRSS') / 1024),
-    peakRssMiB: round(kb('VmHWM') / 1024),
-    cpuSeconds: round((Number(fields[11]) + Number(fields[12])) / 100, 2),
-  };
-}
-
-function httpOk(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = httpRequest(url, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`footprint: timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 
 interface Operator {
   child: ChildProcess;
@@ -182,31 +139,15 @@ function watchSeen(kc: k8s.KubeConfig): { seen: Set<string>; stop: () => void } 
   };
 }
 
-const SECRET_KEYS = [
-  'POSTGRESQL_ADDON_HOST',
-  'POSTGRESQL_ADDON_PORT',
-  'POSTGRESQL_ADDON_DB',
-  'POSTGRESQL_ADDON_USER',
-  'POSTGRESQL_ADDON_PASSWORD',
-  'POSTGRESQL_ADDON_URI',
-  'POSTGRESQL_ADDON_VERSION',
-  'DATABASE_URL',
-  'type',
-  'provider',
-  'host',
-  'port',
-  'username',
-  'password',
-  'database',
-  'uri',
-];
-
 /** Creates idle resources idle-<from>..idle-<to - 1>, each with its owned connection Secret. */
 async function createIdle(kc: k8s.KubeConfig, from: number, to: number): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const data = Object.fromEntries(
-    SECRET_KEYS.map((k) => [k, Buffer.from(`${k.toLowerCase()}-value-0123456789abcdef0123456789`).toString('base64')]),
+    BOUND_SECRET_KEYS.map((k) => [
+      k,
+      Buffer.from(`${k.toLowerCase()}-value-0123456789abcdef0123456789`).toString('base64'),
+    ]),
   );
   const names = Array.from({ length: to - from }, (_, i) => `idle-${from + i}`);
   await pool(names, 16, async (name) => {

@@ -20,6 +20,7 @@ import { freePorts, startLocalPlane, type LocalPlane } from '../../src/controlpl
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { installCrdsWith, spawnOperatorProcess, REPO_ROOT, type OperatorProcess } from '../chaos/procs.ts';
 import {
+  BOUND_SECRET_KEYS,
   countBy,
   diff,
   histogramByLabel,
@@ -331,24 +332,10 @@ async function benchIdle(h: Harness, n: number) {
   const names = Array.from({ length: n }, (_, i) => `idle-${i}`);
   const t0 = Date.now();
   const secretData = Object.fromEntries(
-    [
-      'POSTGRESQL_ADDON_HOST',
-      'POSTGRESQL_ADDON_PORT',
-      'POSTGRESQL_ADDON_DB',
-      'POSTGRESQL_ADDON_USER',
-      'POSTGRESQL_ADDON_PASSWORD',
-      'POSTGRESQL_ADDON_URI',
-      'POSTGRESQL_ADDON_VERSION',
-      'DATABASE_URL',
-      'type',
-      'provider',
-      'host',
-      'port',
-      'username',
-      'password',
-      'database',
-      'uri',
-    ].map((k) => [k, Buffer.from(`${k.toLowerCase()}-value-0123456789abcdef0123456789`).toString('base64')]),
+    BOUND_SECRET_KEYS.map((k) => [
+      k,
+      Buffer.from(`${k.toLowerCase()}-value-0123456789abcdef0123456789`).toString('base64'),
+    ]),
   );
   await pool(names, 20, async (name) => {
     const res = (await custom.createNamespacedCustomObject({

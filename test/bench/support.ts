@@ -187,3 +187,23 @@ export function table(rows: [string, ...string[]][]): string {
     .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
     .join('\n');
 }
+
+/** The keys of a PostgreSql connection Secret as the operator writes it: the idle sets' Secrets carry them. */
+export const BOUND_SECRET_KEYS = [
+  'POSTGRESQL_ADDON_HOST',
+  'POSTGRESQL_ADDON_PORT',
+  'POSTGRESQL_ADDON_DB',
+  'POSTGRESQL_ADDON_USER',
+  'POSTGRESQL_ADDON_PASSWORD',
+  'POSTGRESQL_ADDON_URI',
+  'POSTGRESQL_ADDON_VERSION',
+  'DATABASE_URL',
+  'type',
+  'provider',
+  'host',
+  'port',
+  'username',
+  'password',
+  'database',
+  'uri',
+];
