@@ -10,7 +10,7 @@ import { decideHeldSource } from './decide-observe.ts';
 import type { Freshness } from '../org-snapshot.ts';
 import { decideAnnotation } from './decide-deletion.ts';
 import type { ExternalClient } from './external.ts';
-import { HeldAddonError, POLL_MS } from './failures.ts';
+import { HeldAddonError } from './failures.ts';
 import { escapePointer } from './kube.ts';
 import { ADDON_FIELDS, type Pass } from './pass.ts';
 import type { AddonResource, StepContext } from './types.ts';
@@ -88,16 +88,16 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
 }
 
 /**
- * How fresh the list must be to look the deterministic name up. With a create of this resource pending, it must have
- * been requested after that create's call ended (the annotation's time) and be recent (each pass of the wait looks
- * again). Without one, no create of this resource was ever sent (the intent is always recorded first), so any list
- * of the drift interval will do: the lookup only guards against an intent lost outside the operator.
+ * How fresh the list must be to look the deterministic name up. With a create of this resource pending, a list
+ * requested now: each pass of the wait looks again, and the pass that concludes the earlier create never happened
+ * (the grace period is over) must not decide on a list that already said "not there" before the add-on could commit
+ * (reconcile-faults: a create slower than the client's timeout). Without one, no create of this resource was ever
+ * sent (the intent is always recorded first), so any list of the drift interval will do: the lookup only guards
+ * against an intent lost outside the operator.
  */
 export function nameLookupFreshness(c: StepContext, pass: Pass): Freshness {
-  const pending = pass.pendingCreate;
-  if (pending === undefined) return { maxAgeMs: c.driftMs };
-  const at = Date.parse(pending);
-  return { maxAgeMs: POLL_MS, after: Number.isNaN(at) ? pass.now().getTime() : at };
+  if (pass.pendingCreate === undefined) return { maxAgeMs: c.driftMs };
+  return { maxAgeMs: 0, after: Date.now() };
 }
 
 /**
