@@ -84,7 +84,15 @@ export async function observe(c: StepContext, pass: Pass, ext: ExternalClient): 
     if (decision.announce) pass.emit('Normal', 'Adopted', `adopted existing add-on ${decision.addon.id}`);
     return decision.addon;
   }
-  return ext.byName(addonName(c.def.kind, pass.uid), nameLookupFreshness(c, pass));
+  const need = nameLookupFreshness(c, pass);
+  const named = await ext.byName(addonName(c.def.kind, pass.uid), need);
+  if (!named || need.maxAgeMs === 0) return named;
+  // Found in a list that may predate a deletion (the add-on this resource just let go of, deleted behind our back):
+  // only Clever's answer now may bring it back into status.
+  const confirmed = await ext.byId(named.id);
+  if (confirmed) remember(c, pass, ext, confirmed);
+  pass.freshAddon = confirmed !== undefined;
+  return confirmed;
 }
 
 /**

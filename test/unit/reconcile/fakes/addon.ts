@@ -204,7 +204,8 @@ export class FakeClever implements CleverConnector {
       provider: () => this.call('provider', () => PROVIDER as never),
       providerInfo: () => this.call('providerInfo', () => null),
       byId: (id) => this.call(`byId ${id}`, () => this.addons.get(id)),
-      byName: (name) => this.call('byName', () => [...this.addons.values()].find((a) => a.name === name)),
+      byName: (name) =>
+        this.call('byName', () => (this.staleList ?? [...this.addons.values()]).find((a) => a.name === name)),
       named: (name) => this.call('named', () => [...this.addons.values()].filter((a) => a.name === name)),
       snapshot: () =>
         this.call('snapshot', () => makeSnapshot(Date.now(), this.staleList ?? [...this.addons.values()])),
