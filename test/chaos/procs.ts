@@ -15,6 +15,8 @@ export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
  * node_modules linked) keeps long runs on a fixed version while the working tree changes under them.
  */
 export const OPERATOR_ROOT = process.env.CHAOS_OPERATOR_ROOT ?? REPO_ROOT;
+/** The operator's entry point under that root: its sources, or `dist/src/cli.js` (after `npm run build`) as the image. */
+export const OPERATOR_ENTRY = process.env.OPERATOR_ENTRY ?? 'src/cli.ts';
 
 export async function kubectlWith(kubeconfigPath: string, args: string[]): Promise<string> {
   const { stdout } = await run(join(defaultBinDir(), 'kubectl'), ['--kubeconfig', kubeconfigPath, ...args], {
@@ -64,7 +66,7 @@ export function spawnOperatorProcess(args: {
   const child = spawn(
     process.execPath,
     [
-      'src/cli.ts',
+      OPERATOR_ENTRY,
       'run',
       '--kubeconfig',
       args.kubeconfigPath,
