@@ -24,10 +24,15 @@ export type CreateDecision =
   | {
       action: 'use';
       addon: Addon;
+      /**
+       * The intent is spent: status.createdFromIntent takes its value in the status write that records the add-on
+       * (the annotation stays; Pass.pendingCreate then reads it as spent).
+       */
       clearIntent: boolean;
       /**
-       * Write the add-on to status before the intent is removed: until status records it, the intent is what lets a
-       * deletion find it by name (decideDeletion); removing it first would leak the add-on on a crash in between.
+       * Status does not record the add-on yet: it must before the intent counts as spent. Until then the intent is
+       * what lets a deletion find it by name (decideDeletion); spending it first would leak the add-on on a crash in
+       * between. One status write does both.
        */
       recordFirst: boolean;
       why: string;

@@ -357,7 +357,7 @@ export class AddonReconciler {
     return ext;
   }
 
-  /** Step 6: the intent is recorded before the call, the result at once after it. */
+  /** Step 6: the intent is recorded before the call; the result in the pass's status write, which spends it. */
   async createIfMissing(
     pass: Pass,
     ext: ExternalClient,
