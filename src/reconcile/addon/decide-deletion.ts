@@ -79,6 +79,9 @@ export interface Found {
   rival: string | undefined;
 }
 
+/** How many create graces a deletion waits for an unrecorded create to surface before it lets the resource go. */
+export const DELETION_WAIT_GRACES = 5;
+
 export interface DeletionInput {
   /** From decidePolicy. */
   policy: PolicyDecision;
@@ -86,6 +89,12 @@ export interface DeletionInput {
   statusId: string | undefined;
   /** The create-pending annotation: an earlier create of this resource whose outcome was not recorded. */
   pending: string | undefined;
+  /**
+   * When the first of this resource's unconfirmed creates was (the unconfirmed-creates annotation): a create whose
+   * answer was lost and that the list did not show within the grace, so another followed. It may surface under the
+   * deterministic name after this resource's own add-on is gone.
+   */
+  unconfirmedSince?: string | undefined;
   /** Not looked yet (undefined), or what the lookups the `observe` decision asked for found. */
   observation: { byId: Found | undefined; byName: Found | undefined } | undefined;
   providerId: string;
@@ -107,7 +116,9 @@ export type DeletionDecision =
  */
 export function decideDeletion(input: DeletionInput): DeletionDecision {
   if (input.policy.action === 'orphan') return { action: 'orphan', why: input.policy.why };
-  if (!input.statusId && !input.pending) {
+  // A create of this resource may still surface under its name: pending, or counted as unconfirmed.
+  const byNameToo = input.pending !== undefined || input.unconfirmedSince !== undefined;
+  if (!input.statusId && !byNameToo) {
     // Nothing this resource created or adopted can exist: no lookup, so missing credentials cannot hold it either.
     return { action: 'release', why: 'status records no add-on and no create of this resource is pending' };
   }
@@ -115,18 +126,24 @@ export function decideDeletion(input: DeletionInput): DeletionDecision {
     return {
       action: 'observe',
       id: input.statusId,
-      byName: input.pending !== undefined,
-      why: input.pending ? 'status id, then the name of the pending create' : 'the add-on status records',
+      byName: byNameToo,
+      why: byNameToo ? 'status id, then the name of a create that may still surface' : 'the add-on status records',
     };
   }
   const { byId, byName } = input.observation;
   const mine = (f: Found | undefined) => f?.addon && !f.rival && f.addon.provider.id === input.providerId;
   if (byId && mine(byId)) return { action: 'delete', addon: byId.addon!, why: "status records it as this resource's" };
-  if (input.pending && byName && mine(byName)) {
-    return { action: 'delete', addon: byName.addon!, why: "made by this resource's own pending create" };
+  if (byNameToo && byName && mine(byName)) {
+    return { action: 'delete', addon: byName.addon!, why: "made by this resource's own unrecorded create" };
   }
-  // A pending create is waited out so its add-on cannot leak. An unreadable time does not wait.
-  if (input.pending && input.now.getTime() - Date.parse(input.pending) < input.graceMs) {
+  // Such a create is waited out so its add-on cannot leak: a release is final, so a deletion waits longer than a
+  // create does before concluding (DELETION_WAIT_GRACES graces; Clever's list can lag longer than one grace). An
+  // unreadable time does not wait.
+  const waitMs = input.graceMs * DELETION_WAIT_GRACES;
+  const since = [input.pending, input.unconfirmedSince]
+    .map((t) => (t ? Date.parse(t) : NaN))
+    .filter((t) => !Number.isNaN(t));
+  if (since.some((t) => input.now.getTime() - t < waitMs)) {
     return { action: 'wait', why: 'an earlier create call may still surface' };
   }
   if (byId?.rival) return { action: 'release', why: `${byId.rival} has the better claim on the recorded add-on` };

@@ -15,6 +15,7 @@ import { lastBoundName } from './last-bound.ts';
 import { adoptionRival, findHeld, nameLookupFreshness } from './adoption.ts';
 import { decideAnnotation, decideDeletion, decidePolicy, type Found, type PolicyDecision } from './decide-deletion.ts';
 import type { ExternalClient } from './external.ts';
+import { parseUnconfirmed } from './decide-duplicates.ts';
 import { DeletionBlockedError, POLL_MS } from './failures.ts';
 import { Stop, type Pass } from './pass.ts';
 import { deleteBuckets } from './storage.ts';
@@ -38,6 +39,7 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
     // status.addon is the upstream operator's name for the same field.
     statusId: recordedId(pass),
     pending: pass.pendingCreate,
+    unconfirmedSince: parseUnconfirmed(pass.annotation(ANNOTATIONS.unconfirmedCreates))?.since,
     providerId: def.providerId,
     now: pass.now(),
     graceMs: c.graceMs,

@@ -120,7 +120,7 @@ describe('decideDeletion', () => {
   const pendings = [
     { intent: 'no intent', pending: undefined },
     { intent: 'fresh intent', pending: ago(1_000) },
-    { intent: 'old intent', pending: ago(120_000) },
+    { intent: 'old intent', pending: ago(400_000) },
     { intent: 'unreadable intent', pending: 'garbage' },
   ];
   const matrix = ([ORPHAN, DELETE] as const).flatMap((policy) =>
@@ -195,6 +195,45 @@ describe('decideDeletion', () => {
       why: 'the name lookup is for an unrecorded create only',
     },
     {
+      // Chaos short-lag (list lag 5 s > grace 2 s): a second create followed an unanswered one and status records
+      // it; the first surfaced after the resource was gone and leaked.
+      situation: 'an unconfirmed create counted, status add-on already gone: the one under the name goes too',
+      input: {
+        statusId: 'addon_own',
+        unconfirmedSince: ago(30_000),
+        observation: { byId: found(undefined), byName: found(addon('addon_late')) },
+      },
+      action: 'delete',
+      deletes: 'addon_late',
+      why: 'an unconfirmed create of this resource made it',
+    },
+    {
+      situation: 'an unconfirmed create counted, nothing under the name yet: wait (it may still surface)',
+      input: {
+        statusId: 'addon_own',
+        unconfirmedSince: ago(30_000),
+        observation: { byId: found(undefined), byName: found(undefined) },
+      },
+      action: 'wait',
+      why: 'the list may not show it yet',
+    },
+    {
+      situation: 'an unconfirmed create counted long ago, nothing under the name: release',
+      input: {
+        statusId: 'addon_own',
+        unconfirmedSince: ago(400_000),
+        observation: { byId: found(undefined), byName: found(undefined) },
+      },
+      action: 'release',
+      why: 'five graces passed',
+    },
+    {
+      situation: 'a pending create past one grace but within five: still waited out',
+      input: { pending: ago(120_000), observation: { byId: undefined, byName: found(undefined) } },
+      action: 'wait',
+      why: 'a deletion waits longer than a create: a release is final',
+    },
+    {
       situation: 'lost create answer: found by name under the intent, deleted (no leak)',
       input: { pending: ago(120_000), observation: { byId: undefined, byName: found(addon('addon_named')) } },
       action: 'delete',
@@ -240,7 +279,7 @@ describe('decideDeletion', () => {
     {
       situation: 'named add-on held by another resource',
       input: {
-        pending: ago(120_000),
+        pending: ago(400_000),
         observation: { byId: undefined, byName: found(addon('addon_named'), 'ns/other') },
       },
       action: 'release',

@@ -472,7 +472,11 @@ describe('AddonReconciler with fakes', () => {
       expect(await pass()).toEqual({ requeueAfterMs: 3_000 });
       expect(kube.resource.metadata?.finalizers).toEqual([def.finalizer]);
       expect(condition('Ready')).toMatchObject({ reason: 'Deleting' });
+      // One create grace is not enough for a deletion: a release is final, and the list can lag longer.
       clock = T0 + 60_000;
+      expect(await pass()).toEqual({ requeueAfterMs: 3_000 });
+      expect(kube.resource.metadata?.finalizers).toEqual([def.finalizer]);
+      clock = T0 + 5 * 60_000;
       expect(await pass()).toEqual({});
       expect(kube.resource.metadata?.finalizers).toEqual([]);
       expect(journal.some((j) => j.startsWith('clever.delete'))).toBe(false);
