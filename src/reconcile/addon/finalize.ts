@@ -12,7 +12,7 @@ import { ANNOTATIONS, addonName, secretName } from '../names.ts';
 import { isOurSecret } from '../secret.ts';
 import { CredentialsError } from '../sessions.ts';
 import { lastBoundName } from './last-bound.ts';
-import { adoptionRival, findHeld, nameLookupFreshness } from './adoption.ts';
+import { adoptionRival, findHeld } from './adoption.ts';
 import { decideAnnotation, decideDeletion, decidePolicy, type Found, type PolicyDecision } from './decide-deletion.ts';
 import type { ExternalClient } from './external.ts';
 import { parseUnconfirmed } from './decide-duplicates.ts';
@@ -55,7 +55,8 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
       // The name is looked up only for this resource's own pending create, and only when the id gave nothing usable.
       const byName =
         decision.byName && !(byId?.addon && !byId.rival)
-          ? await lookUp(c, pass, () => ext.byName(addonName(def.kind, pass.uid), nameLookupFreshness(c, pass)))
+          ? // A list requested now: a deletion concludes from it, and a release is final.
+            await lookUp(c, pass, () => ext.byName(addonName(def.kind, pass.uid), { maxAgeMs: 0, after: Date.now() }))
           : undefined;
       return { ext, byId, byName };
     });
