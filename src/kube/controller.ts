@@ -1,10 +1,8 @@
 // The worker loop: N workers pull keys from a WorkQueue and call the reconciler. The queue guarantees one key is
 // never reconciled twice at once; this loop turns results into queue decisions the way controller-runtime does.
-// Each reconcile runs at the Clever priority of the lane its key came from: a key added by an event (a user change,
-// a Secret touched) at `normal`, a key whose delay ended (drift check, poll, retry) at `background`; a reconciler
-// may raise it for its own work (deletions are `urgent`: src/reconcile/addon-reconciler.ts).
+// Each reconcile is told the lane its key came from (an event, or a delay that ended); what a lane means for the work
+// it does is the reconciler's business (src/reconcile/lane-priority.ts).
 import type { Registry } from 'prom-client';
-import { withCleverPriority, type CleverPriority } from '../clever/priority.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { describeError, isConflict } from './errors.ts';
 import { controllerMetrics } from './metrics.ts';
@@ -24,9 +22,6 @@ export interface ReconcileContext {
   /** The work-queue lane the key came from (absent when called outside a worker loop). */
   lane?: WorkLane;
 }
-
-/** The Clever priority of a reconcile, by the lane of its key. */
-export const LANE_PRIORITY: Readonly<Record<WorkLane, CleverPriority>> = { event: 'normal', scheduled: 'background' };
 
 export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | void>;
 
@@ -66,10 +61,7 @@ export async function runWorkers(
     metrics.activeWorkers.inc({ controller });
     try {
       const lane = queue.laneOf(key) ?? 'event';
-      const result =
-        (await withCleverPriority(LANE_PRIORITY[lane], () =>
-          reconcile(key, { signal, logger: logger.child({ key }), lane }),
-        )) ?? {};
+      const result = (await reconcile(key, { signal, logger: logger.child({ key }), lane })) ?? {};
       if (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
         queue.forget(key);
         queue.addAfter(key, result.requeueAfterMs);

@@ -21,6 +21,7 @@ import { BACKUP_LABELS, BACKUP_OWNER_ANNOTATION, s3ObjectStore, type JobObject }
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../reconcile/names.ts';
 import type { SecretObject } from '../reconcile/secret.ts';
 import { Sessions } from '../reconcile/sessions.ts';
+import { atLanePriority } from '../reconcile/lane-priority.ts';
 import { TokenBucket } from '../util/token-bucket.ts';
 import { PolicyRuntime } from '../policy/runtime.ts';
 import type { ManagerOptions } from './options.ts';
@@ -480,12 +481,17 @@ export class Manager {
     for (const [kind, runtime] of this.backups) {
       for (const informer of this.kinds.get(kind)!.informers) for (const key of informer.keys()) runtime.queue.add(key);
       this.workers.push(
-        runWorkers(runtime.queue, this.options.concurrency ?? 4, (key, ctx) => runtime.controller.reconcile(key, ctx), {
-          name: `${kind.toLowerCase()}-backup`,
-          ...(this.options.registry ? { registry: this.options.registry } : {}),
-          logger: this.logger,
-          signal: this.abort.signal,
-        }),
+        runWorkers(
+          runtime.queue,
+          this.options.concurrency ?? 4,
+          atLanePriority((key, ctx) => runtime.controller.reconcile(key, ctx)),
+          {
+            name: `${kind.toLowerCase()}-backup`,
+            ...(this.options.registry ? { registry: this.options.registry } : {}),
+            logger: this.logger,
+            signal: this.abort.signal,
+          },
+        ),
       );
     }
   }

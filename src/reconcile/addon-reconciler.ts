@@ -3,7 +3,8 @@
 // It also sets the Clever priority of a pass from the cached resource (src/clever/priority.ts): a deletion is
 // `urgent`; a create or an unobserved spec change stays `normal` even when its pass was scheduled (a list-lag wait,
 // a retry); anything else keeps the priority of its work-queue lane (src/kube/controller.ts).
-import { currentCleverPriority, withCleverPriority, type CleverPriority } from '../clever/priority.ts';
+import { withCleverPriority, type CleverPriority } from '../clever/priority.ts';
+import { lanePriority } from './lane-priority.ts';
 import type { ReconcileContext, ReconcileResult } from '../kube/controller.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { cleverConnector } from './addon/external.ts';
@@ -47,7 +48,7 @@ export function createAddonReconciler(
     }),
   });
   return (key, ctx) => {
-    const priority = passPriority(rest.resources.get(key), currentCleverPriority());
+    const priority = passPriority(rest.resources.get(key), lanePriority(ctx.lane));
     return withCleverPriority(priority, () => reconciler.reconcile(key, ctx));
   };
 }

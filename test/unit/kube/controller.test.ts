@@ -2,7 +2,6 @@ import * as k8s from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../../../src/log.ts';
-import { currentCleverPriority } from '../../../src/clever/priority.ts';
 import { runWorkers } from '../../../src/kube/controller.ts';
 import { ConflictError } from '../../../src/kube/errors.ts';
 import { WorkQueue } from '../../../src/kube/workqueue.ts';
@@ -172,12 +171,12 @@ describe('runWorkers', () => {
     await done;
   });
 
-  it('runs a reconcile at the Clever priority of its lane: event -> normal, delay ended -> background', async () => {
-    const q = new WorkQueue({ name: 'priority' });
+  it('tells a reconcile the lane its key came from: an event, or a delay that ended', async () => {
+    const q = new WorkQueue({ name: 'lanes' });
     const seen: string[] = [];
     const done = runWorkers(q, 1, async (key, ctx) => {
       await Promise.resolve();
-      seen.push(`${key}:${ctx.lane}:${currentCleverPriority()}`);
+      seen.push(`${key}:${ctx.lane}`);
     });
     q.addAfter('drift', 0);
     q.add('event');
@@ -185,7 +184,7 @@ describe('runWorkers', () => {
     await flush();
     q.shutdown();
     await done;
-    expect(seen).toEqual(['drift:scheduled:background', 'event:event:normal']);
+    expect(seen).toEqual(['drift:scheduled', 'event:event']);
   });
 
   it('shutdown lets in-flight reconciles finish and stops the workers', async () => {
