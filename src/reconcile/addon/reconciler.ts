@@ -12,8 +12,9 @@
 //   9. bind: render the connection Secret and server-side apply it (bind.ts); Ready waits for a pending restore
 //      (the backup controller, ../backup/controller.ts, runs backups and the restore and writes their status)
 //  10. status, then requeue for drift with jitter
-// What to do at each destructive or billable point is decided in decide.ts; failures are reported by failures.ts.
-import { NotFoundError, OutcomeUnknownError, type Addon } from '../../clever/index.ts';
+// What to do at each destructive or billable point is decided in decide.ts; which reads a pass makes, in reads.ts
+// (timing decided in decide-observe.ts); failures are reported by failures.ts.
+import { OutcomeUnknownError, type Addon } from '../../clever/index.ts';
 import type { ReconcileContext, ReconcileResult } from '../../kube/controller.ts';
 import { describeError, isConflict, isNotFound } from '../../kube/errors.ts';
 import { hasFinalizer } from '../../kube/objects.ts';
@@ -26,12 +27,11 @@ import { BACKUP_CONDITION } from '../backup/controller.ts';
 import { s3BucketStore, type BucketStore } from '../buckets.ts';
 import { InvalidSpecError } from '../catalogue.ts';
 import { getCondition, sameStatus } from '../conditions.ts';
-import { ANNOTATIONS, addonName, secretName } from '../names.ts';
-import { dataHash, isOurSecret, type SecretObject } from '../secret.ts';
+import { ANNOTATIONS, addonName } from '../names.ts';
 import { observe, remember } from './adoption.ts';
-import { LAST_BOUND_ANNOTATIONS, lastBoundName } from './last-bound.ts';
-import { decideChecks, decideEnvRead, LIST_LAG_MS, readinessPollDelay } from './decide-observe.ts';
+import { LIST_LAG_MS, readinessPollDelay } from './decide-observe.ts';
 import { bind, keepLastBoundSecret, restartConsumers } from './bind.ts';
+import { createdAt, decideReads, envDue, probe, readTimes, secretsOfOurs } from './reads.ts';
 import { decideCreate, decideMigration } from './decide.ts';
 import { addUnconfirmed } from './decide-duplicates.ts';
 import { repairDuplicates } from './duplicates.ts';
@@ -182,24 +182,24 @@ export class AddonReconciler {
     this.recordAddon(pass, addon);
     // An add-on found by name under a pending intent is this resource's own create, unless a Secret of ours shows it
     // was bound before: then status was lost (edited, restored from a backup) and the add-on may hold data.
-    const boundBefore = observed !== undefined && pending && !pass.created && (await this.secretsOfOurs(pass, spec));
+    const boundBefore = observed !== undefined && pending && !pass.created && (await secretsOfOurs(this.c, pass, spec));
     recordOrigin(pass, addon, observed, pending && !boundBefore);
     // 6b. A second add-on under this resource's name, from a create whose answer was lost: removed.
     await repairDuplicates(this.c, pass, ext, addon);
     // 7-8. Readiness and version (one read, only when due: decideChecks); then a migration when plan or version
     //      differ; variables and buckets (before the Secret: a consumer that starts on the Secret finds them).
-    const checks = this.checks(pass, addon);
-    const ready = checks.probe ? await this.probe(pass, ext, addon) : checks.assumeReady;
+    const checks = decideReads(this.c, pass, addon);
+    const ready = checks.probe ? await probe(this.c, pass, ext, addon) : checks.assumeReady;
     const migrating = await this.migrate(pass, ext, addon, target, data, checks.probe);
     if (def.desiredEnv) await syncVariables(pass, ext, addon, def.desiredEnv(data));
     if (def.objectStorage && ready) await syncBuckets(this.c, pass, ext, addon, data);
     // 9. Bind when the environment is due for a read (decideEnvRead); then what the backup controller recorded about
     //    the one-off restore, which Ready waits for.
-    const env = await this.envDue(pass, addon, spec);
+    const env = await envDue(this.c, pass, addon, spec);
     pass.ctx.logger.debug({ probe: checks.why, env: env.why }, 'reads of this pass');
     if (env.read) {
       await bind(this.c, pass, ext, addon, spec);
-      this.reads(pass).envAt = this.now().getTime();
+      readTimes(this.c, pass).envAt = this.now().getTime();
     } else if (pass.status.secretHash) {
       await restartConsumers(this.c, pass, spec, pass.status.secretHash);
     }
@@ -211,117 +211,11 @@ export class AddonReconciler {
     return this.report(pass, { ready, migrating, backups, target, pollMs });
   }
 
-  /** Our connection Secret or its last-bound copy exists: this resource bound an add-on before. */
-  private async secretsOfOurs(pass: Pass, spec: CommonSpec): Promise<boolean> {
-    const names = [pass.status.binding?.name ?? secretName(pass.name, spec.secret?.name), lastBoundName(pass.name)];
-    for (const name of names) {
-      const live = await this.c.kube.secret(pass.namespace, name, { cached: false });
-      if (live && isOurSecret(live, pass.uid)) return true;
-    }
-    return false;
-  }
-
   /** Step 2, carried out with the first write of the pass (see run). */
   async flushFinalizer(pass: Pass): Promise<void> {
     if (!pass.finalizerPending) return;
     pass.res = await this.c.kube.ensureFinalizer(pass.res, this.c.def.finalizer);
     pass.finalizerPending = false;
-  }
-
-  /** This process's read times for the resource; after a restart, spread over the intervals (see decide-observe). */
-  private reads(pass: Pass): { probeAt?: number; envAt?: number; doubt?: boolean } {
-    let reads = this.c.memory.reads.get(pass.uid);
-    if (!reads) {
-      // First sight in this process: a settled resource's next reads fall at a random point of their intervals, so
-      // a restart does not re-read every add-on at once (a new one has no secretHash and reads at once anyway).
-      const now = this.now().getTime();
-      const ready = getCondition(pass.original, 'Ready')?.status === 'True';
-      reads = ready
-        ? {
-            probeAt: now - Math.random() * this.c.versionCheckMs,
-            envAt: now - Math.random() * this.c.rotationCheckMs,
-          }
-        : {};
-      this.c.memory.reads.set(pass.uid, reads);
-    }
-    return reads;
-  }
-
-  /** Steps 7-8: which reads this pass makes (decideChecks). */
-  private checks(pass: Pass, addon: Addon) {
-    const reads = this.reads(pass);
-    const createdAt = this.createdAt(pass);
-    return decideChecks({
-      justCreated: pass.created,
-      probes: this.c.def.readiness.kind !== 'exists',
-      wasReady: getCondition(pass.original, 'Ready')?.status === 'True' && pass.original?.addonId === addon.id,
-      specChanged: pass.generation !== pass.original?.observedGeneration,
-      migrating: Boolean(pass.status.migration && !['OK', 'FAILED'].includes(pass.status.migration.status)),
-      lastProbeAt: reads.probeAt,
-      createdAt,
-      versionCheckMs: this.c.versionCheckMs,
-      now: this.now().getTime(),
-    });
-  }
-
-  /** When the add-on was created, as far as this resource knows (the time of the create intent it records). */
-  private createdAt(pass: Pass): number | undefined {
-    const intent = pass.status.createdFromIntent ?? pass.annotation(ANNOTATIONS.createPending);
-    const at = intent ? Date.parse(intent) : NaN;
-    return Number.isNaN(at) ? undefined : at;
-  }
-
-  /** Steps 7-8: readiness (and the version, from the same answer where the provider gives both). */
-  private async probe(pass: Pass, ext: ExternalClient, addon: Addon): Promise<boolean> {
-    try {
-      const ready = await ext.ready(addon);
-      const version = await ext.version(addon);
-      if (version) pass.status.version = version;
-      this.reads(pass).probeAt = this.now().getTime();
-      return ready;
-    } catch (err) {
-      // The add-on may be gone: the next pass asks for it by id rather than trusting a list that still shows it.
-      if (err instanceof NotFoundError) this.c.memory.seen.delete(pass.uid);
-      if (err instanceof NotFoundError) this.reads(pass).doubt = true;
-      throw err;
-    }
-  }
-
-  /** Step 9: whether the environment is read and the Secret bound in this pass (decideEnvRead). */
-  private async envDue(pass: Pass, addon: Addon, spec: CommonSpec): Promise<{ read: boolean; why: string }> {
-    const recordedHash = pass.status.secretHash;
-    const name = pass.status.binding?.name ?? secretName(pass.name, spec.secret?.name);
-    const intact = async () => {
-      if (recordedHash === undefined) return false;
-      const fits = (s: SecretObject | undefined) =>
-        s !== undefined && isOurSecret(s, pass.uid) && dataHash(s.data) === recordedHash;
-      // The cache may not hold our own latest apply yet: a mismatch there is checked against the API server.
-      const secretFits =
-        fits(await this.c.kube.secret(pass.namespace, name, { cached: true })) ||
-        fits(await this.c.kube.secret(pass.namespace, name, { cached: false }));
-      // The last-bound copy too (guarantee 12 rests on it): a deleted or stale copy is written again by a bind.
-      const copyName = lastBoundName(pass.name);
-      if (copyName === name) return secretFits;
-      // A name someone else's Secret holds is never written (bind.ts keepCopy): not a reason to read again.
-      const copyFits = (s: SecretObject | undefined) =>
-        s !== undefined &&
-        (!isOurSecret(s, pass.uid) || s.metadata?.annotations?.[LAST_BOUND_ANNOTATIONS.hash] === recordedHash);
-      return (
-        secretFits &&
-        (copyFits(await this.c.kube.secret(pass.namespace, copyName, { cached: true })) ||
-          copyFits(await this.c.kube.secret(pass.namespace, copyName, { cached: false })))
-      );
-    };
-    const decision = decideEnvRead({
-      recordedHash,
-      secretIntact: recordedHash !== undefined && (await intact()),
-      specChanged: pass.generation !== pass.original?.observedGeneration,
-      addonChanged: pass.original?.addonId !== addon.id,
-      lastReadAt: this.reads(pass).envAt,
-      rotationCheckMs: this.c.rotationCheckMs,
-      now: this.now().getTime(),
-    });
-    return decision;
   }
 
   /** Step 2: the paused annotation stops the pass before any Clever call. */
@@ -509,7 +403,7 @@ export class AddonReconciler {
       if (!fresh) {
         // Gone since the list was taken: the next pass asks for it by id and decideHeld says what follows.
         this.c.memory.seen.delete(pass.uid);
-        this.reads(pass).doubt = true;
+        readTimes(this.c, pass).doubt = true;
         throw new Stop({ requeueAfterMs: POLL_MS });
       }
       remember(this.c, pass, ext, fresh);
@@ -528,8 +422,8 @@ export class AddonReconciler {
       }
       // The version it runs now is read on the next pass (this pass's readiness answer may predate the end); its
       // environment (a new host, port) in this one.
-      delete this.reads(pass).probeAt;
-      delete this.reads(pass).envAt;
+      delete readTimes(this.c, pass).probeAt;
+      delete readTimes(this.c, pass).envAt;
       pass.requeueSoon = true;
     }
     return migrating;
@@ -577,7 +471,7 @@ export class AddonReconciler {
     pass.status.observedGeneration = pass.generation;
     recordTarget(pass, target);
     await this.writeStatus(pass);
-    const provisioning = facts.pollMs ?? readinessPollDelay(this.createdAt(pass), this.now().getTime());
+    const provisioning = facts.pollMs ?? readinessPollDelay(createdAt(pass), this.now().getTime());
     // A running migration is followed at the poll period, ready or not; provisioning backs off; else the drift check.
     const requeueAfterMs = migrating || pass.requeueSoon ? POLL_MS : !ready ? provisioning : jitter(this.c.driftMs);
     return { requeueAfterMs: Math.min(requeueAfterMs, backups?.requeueAfterMs ?? requeueAfterMs) };
