@@ -19,7 +19,7 @@ import { freePorts, startLocalPlane } from '../../src/controlplane/local-plane.t
 import { startSimulator } from '../../src/simulator/index.ts';
 import { installCrdsWith, REPO_ROOT } from '../chaos/procs.ts';
 import { writeDevOperatorConfig } from '../support/operator-config.ts';
-import { BOUND_SECRET_KEYS, httpOk, pool, procStats, round, until } from './support.ts';
+import { createIdleSet, httpOk, procStats, round, until } from './support.ts';
 
 const GROUP = 'api.clever-cloud.com';
 const NAMESPACE = 'footprint';
@@ -139,46 +139,6 @@ function watchSeen(kc: k8s.KubeConfig): { seen: Set<string>; stop: () => void } 
   };
 }
 
-/** Creates idle resources idle-<from>..idle-<to - 1>, each with its owned connection Secret. */
-async function createIdle(kc: k8s.KubeConfig, from: number, to: number): Promise<void> {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  const data = Object.fromEntries(
-    BOUND_SECRET_KEYS.map((k) => [
-      k,
-      Buffer.from(`${k.toLowerCase()}-value-0123456789abcdef0123456789`).toString('base64'),
-    ]),
-  );
-  const names = Array.from({ length: to - from }, (_, i) => `idle-${from + i}`);
-  await pool(names, 16, async (name) => {
-    const res = (await custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: 'v1',
-      namespace: NAMESPACE,
-      plural: 'postgresqls',
-      body: {
-        apiVersion: `${GROUP}/v1`,
-        kind: 'PostgreSql',
-        metadata: { name, annotations: { 'clever-cloud.com/paused': 'true' } },
-        spec: { instance: { plan: 'xxs_sml' } },
-      },
-    })) as k8s.KubernetesObject;
-    await core.createNamespacedSecret({
-      namespace: NAMESPACE,
-      body: {
-        metadata: {
-          name: `${name}-secrets`,
-          labels: { 'app.kubernetes.io/managed-by': 'clever-addon-operator' },
-          ownerReferences: [
-            { apiVersion: `${GROUP}/v1`, kind: 'PostgreSql', name, uid: res.metadata!.uid!, controller: true },
-          ],
-        },
-        data,
-      },
-    });
-  });
-}
-
 async function main(): Promise<void> {
   console.log(
     `footprint: ${JSON.stringify({ entry, operatorRoot, node: process.version, nodeOptions: process.env.FOOTPRINT_NODE_OPTIONS ?? '', memoryMax: process.env.FOOTPRINT_MEMORY_MAX ?? '' })}`,
@@ -207,7 +167,11 @@ async function main(): Promise<void> {
     let created = 0;
     for (const n of sizes) {
       const t0 = Date.now();
-      await createIdle(kc, created, n);
+      await createIdleSet(
+        kc,
+        NAMESPACE,
+        Array.from({ length: n - created }, (_, i) => `idle-${created + i}`),
+      );
       created = Math.max(created, n);
       console.log(`footprint: ${n} idle resources with Secrets created in ${round((Date.now() - t0) / 1000)} s`);
       const watch = watchSeen(kc);

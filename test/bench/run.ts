@@ -20,8 +20,8 @@ import { freePorts, startLocalPlane, type LocalPlane } from '../../src/controlpl
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { installCrdsWith, spawnOperatorProcess, REPO_ROOT, type OperatorProcess } from '../chaos/procs.ts';
 import {
-  BOUND_SECRET_KEYS,
   countBy,
+  createIdleSet,
   diff,
   histogramByLabel,
   httpOk,
@@ -331,44 +331,11 @@ async function benchSize(h: Harness, n: number) {
 async function benchIdle(h: Harness, n: number) {
   const { kc } = h;
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const namespace = `bench-idle-${n}`;
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   const names = Array.from({ length: n }, (_, i) => `idle-${i}`);
   const t0 = Date.now();
-  const secretData = Object.fromEntries(
-    BOUND_SECRET_KEYS.map((k) => [
-      k,
-      Buffer.from(`${k.toLowerCase()}-value-0123456789abcdef0123456789`).toString('base64'),
-    ]),
-  );
-  await pool(names, 20, async (name) => {
-    const res = (await custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: 'v1',
-      namespace,
-      plural: 'postgresqls',
-      body: {
-        apiVersion: `${GROUP}/v1`,
-        kind: 'PostgreSql',
-        metadata: { name, annotations: { 'clever-cloud.com/paused': 'true' } },
-        spec: SPEC,
-      },
-    })) as k8s.KubernetesObject;
-    await core.createNamespacedSecret({
-      namespace,
-      body: {
-        metadata: {
-          name: `${name}-secrets`,
-          labels: { 'app.kubernetes.io/managed-by': 'clever-addon-operator' },
-          ownerReferences: [
-            { apiVersion: `${GROUP}/v1`, kind: 'PostgreSql', name, uid: res.metadata!.uid!, controller: true },
-          ],
-        },
-        data: secretData,
-      },
-    });
-  });
+  await createIdleSet(kc, namespace, names, 20);
   const createdMs = Date.now() - t0;
   const { op } = await startOperator(h, namespace);
   const paused = (r: Resource) => r.status?.conditions?.some((c) => c.type === 'Synced') === true;

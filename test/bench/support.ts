@@ -207,3 +207,46 @@ export const BOUND_SECRET_KEYS = [
   'database',
   'uri',
 ];
+
+/**
+ * Creates paused PostgreSql resources `names` in `namespace`, each with a labelled connection Secret it owns (the
+ * keys of BOUND_SECRET_KEYS): what the operator caches for bound resources, without an add-on per resource.
+ */
+export async function createIdleSet(kc: k8s.KubeConfig, namespace: string, names: string[], width = 16): Promise<void> {
+  const group = 'api.clever-cloud.com';
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const data = Object.fromEntries(
+    BOUND_SECRET_KEYS.map((k) => [
+      k,
+      Buffer.from(`${k.toLowerCase()}-value-0123456789abcdef0123456789`).toString('base64'),
+    ]),
+  );
+  await pool(names, width, async (name) => {
+    const res = (await custom.createNamespacedCustomObject({
+      group,
+      version: 'v1',
+      namespace,
+      plural: 'postgresqls',
+      body: {
+        apiVersion: `${group}/v1`,
+        kind: 'PostgreSql',
+        metadata: { name, annotations: { 'clever-cloud.com/paused': 'true' } },
+        spec: { instance: { plan: 'xxs_sml' } },
+      },
+    })) as k8s.KubernetesObject;
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: {
+          name: `${name}-secrets`,
+          labels: { 'app.kubernetes.io/managed-by': 'clever-addon-operator' },
+          ownerReferences: [
+            { apiVersion: `${group}/v1`, kind: 'PostgreSql', name, uid: res.metadata!.uid!, controller: true },
+          ],
+        },
+        data,
+      },
+    });
+  });
+}
