@@ -15,9 +15,11 @@
 import * as k8s from '@kubernetes/client-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePorts, startLocalPlane, type LocalPlane } from '../../src/controlplane/local-plane.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { attachProfiler } from './profile.ts';
 import { installCrdsWith, spawnOperatorProcess, REPO_ROOT, type OperatorProcess } from '../chaos/procs.ts';
 import {
   countBy,
@@ -29,6 +31,7 @@ import {
   percentile,
   pool,
   procStats,
+  threadCpu,
   round,
   scaled,
   sum,
@@ -51,6 +54,8 @@ const BURST = RATE === undefined ? undefined : Number(process.env.BENCH_BURST ??
 const RATE_LABEL = RATE === undefined ? '10 calls/s, burst 20 (defaults)' : `${RATE} calls/s, burst ${BURST}`;
 /** Reconciles at once per kind (`--concurrency`, operator default 4): how many callers share the Clever budget. */
 const CONCURRENCY = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
+/** Where to write a CPU profile of the operator from apply to all Secrets, per size (none: no inspector). */
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
 const OPERATOR_ARGS = [
   '--drift-interval',
   String(DRIFT_S),
@@ -71,8 +76,8 @@ interface Harness {
 async function startOperator(
   h: Harness,
   namespace: string,
-): Promise<{ op: OperatorProcess; health: string; metrics: string }> {
-  const [port, metricsPort] = (await freePorts(2)) as [number, number];
+): Promise<{ op: OperatorProcess; health: string; metrics: string; inspectPort: number }> {
+  const [port, metricsPort, inspectPort] = (await freePorts(3)) as [number, number, number];
   const op = spawnOperatorProcess({
     name: 'bench',
     kubeconfigPath: h.plane.kubeconfigPath,
@@ -81,12 +86,13 @@ async function startOperator(
     namespace,
     logLevel: 'info',
     metricsPort,
+    ...(PROFILE_DIR ? { nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`] } : {}),
     extraArgs: ['--leader-election', 'false', '--health-address', `127.0.0.1:${port}`, ...OPERATOR_ARGS],
   });
   // /readyz: the informer caches are synced.
   const health = `http://127.0.0.1:${port}/readyz`;
   await until('operator ready', () => httpOk(health), 60_000);
-  return { op, health, metrics: `http://127.0.0.1:${metricsPort}/metrics` };
+  return { op, health, metrics: `http://127.0.0.1:${metricsPort}/metrics`, inspectPort };
 }
 
 /**
@@ -134,7 +140,8 @@ async function benchSize(h: Harness, n: number) {
   await core.createNamespace({ body: { metadata: { name: namespace } } });
 
   // 1. Started and synced, no resource yet.
-  let { op, metrics } = await startOperator(h, namespace);
+  const started = await startOperator(h, namespace);
+  let { op, metrics } = started;
   await sleep(1_000);
   const rssAtStartMiB = procStats(op.child.pid!).rssMiB;
 
@@ -151,7 +158,11 @@ async function benchSize(h: Harness, n: number) {
   const ours = () => sim.addons().filter((a) => !existing.has(a.id));
   sim.clearRequests();
   const writesBefore = await kubeWrites(kc);
+  const profiler = PROFILE_DIR ? await attachProfiler(started.inspectPort) : undefined;
+  await profiler?.start();
   const cpuBefore = procStats(op.child.pid!).cpuSeconds;
+  const threadsBefore = threadCpu(op.child.pid!);
+  const passesBefore = await reconcilesDone(metrics, 'postgresql');
   const names = Array.from({ length: n }, (_, i) => `pg-${i}`);
   const appliedAt = new Map<string, number>();
   const t0 = Date.now();
@@ -161,20 +172,30 @@ async function benchSize(h: Harness, n: number) {
   });
   const appliedMs = Date.now() - t0;
   let cpuToSecrets = NaN;
+  let threadsToSecrets: Record<string, number> = {};
   await until(
     `${n} Secrets`,
     () => {
       if (!names.every((x) => secrets.doneAt.has(`${x}-secrets`))) return false;
       cpuToSecrets = procStats(op.child.pid!).cpuSeconds - cpuBefore;
+      threadsToSecrets = threadCpu(op.child.pid!);
       return true;
     },
     3_600_000,
   );
   const lastSecretAt = Math.max(...names.map((x) => secrets.doneAt.get(`${x}-secrets`)!));
+  if (profiler && PROFILE_DIR) {
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    const file = join(PROFILE_DIR, `apply-to-secrets-${n}.cpuprofile`);
+    await profiler.stop(file);
+    profiler.close();
+    console.log(`bench: CPU profile of apply -> all Secrets: ${file} (node test/bench/profile.ts ${file})`);
+  }
   await until(`${n} Ready`, () => names.every((x) => resources.doneAt.has(x)), 3_600_000);
   const allReadyAt = Math.max(...resources.doneAt.values());
   const toSecret = names.map((x) => secrets.doneAt.get(`${x}-secrets`)! - appliedAt.get(x)!);
   const cpuToReady = procStats(op.child.pid!).cpuSeconds - cpuBefore;
+  const passesToReady = (await reconcilesDone(metrics, 'postgresql')) - passesBefore;
   // Let the last status writes land before counting.
   await sleep(2_000);
   const createRequests = sim.requests();
@@ -315,6 +336,10 @@ async function benchSize(h: Harness, n: number) {
       peakRssMiB: stats.peakRssMiB,
       cpuSecondsToSecrets: round(cpuToSecrets, 2),
       cpuSecondsToReady: round(cpuToReady, 2),
+      cpuSecondsToSecretsByThread: Object.fromEntries(
+        Object.entries(threadsToSecrets).map(([k, v]) => [k, round(v - (threadsBefore[k] ?? 0), 2)]),
+      ),
+      passesPerAddonToReady: round(passesToReady / n, 2),
       rssAfterRestartPassMiB: afterRestart.rssMiB,
     },
     secretRestoreMs: { median: percentile(restores, 50), max: Math.max(...restores) },
@@ -379,6 +404,15 @@ function printTable(rs: SizeResult[], idle: Awaited<ReturnType<typeof benchIdle>
     ['operator peak RSS (MiB)', ...col((r) => String(r.operator.peakRssMiB))],
     ['operator CPU seconds to all Secrets', ...col((r) => String(r.operator.cpuSecondsToSecrets))],
     ['operator CPU seconds to all Ready', ...col((r) => String(r.operator.cpuSecondsToReady))],
+    [
+      'operator CPU seconds to all Secrets, by thread',
+      ...col((r) =>
+        Object.entries(r.operator.cpuSecondsToSecretsByThread)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+      ),
+    ],
+    ['add-on reconcile passes per add-on to Ready', ...col((r) => String(r.operator.passesPerAddonToReady))],
     ['Clever calls per add-on to Secret', ...col((r) => String(r.clever.callsPerAddonToSecret))],
     ['Clever calls per add-on to Ready', ...col((r) => String(r.clever.callsPerAddonToReady))],
     ['  minimum', ...col((r) => String(r.clever.minimumPerAddon))],

@@ -1,7 +1,7 @@
 // Helpers of `npm run bench` (test/bench/run.ts): process figures from /proc, write counts from the API server's
 // metrics, a watch that remembers when each object first met a condition, and table printing.
 import * as k8s from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +25,26 @@ export function procStats(pid: number): { peakRssMiB: number; rssMiB: number; cp
     rssMiB: round(kb('VmRSS') / 1024),
     cpuSeconds: round(ticks / 100, 2),
   };
+}
+
+/**
+ * CPU seconds of a process by thread, from /proc/<pid>/task: the JavaScript thread (`main`) and the rest (`helpers`:
+ * V8's garbage-collection and compiler threads, libuv's pool; Node names them all alike).
+ */
+export function threadCpu(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const kind = tid === String(pid) ? 'main' : 'helpers';
+    out[kind] = (out[kind] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, round(v, 2)]));
 }
 
 /**

@@ -17,6 +17,8 @@ export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
 export const OPERATOR_ROOT = process.env.CHAOS_OPERATOR_ROOT ?? REPO_ROOT;
 /** The operator's entry point under that root: its sources, or `dist/src/cli.js` (after `npm run build`) as the image. */
 export const OPERATOR_ENTRY = process.env.OPERATOR_ENTRY ?? 'src/cli.ts';
+/** Node flags for the operator process only, space-separated (for example `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+const OPERATOR_NODE_ARGS = (process.env.OPERATOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 export async function kubectlWith(kubeconfigPath: string, args: string[]): Promise<string> {
   const { stdout } = await run(join(defaultBinDir(), 'kubectl'), ['--kubeconfig', kubeconfigPath, ...args], {
@@ -61,11 +63,15 @@ export function spawnOperatorProcess(args: {
   logLevel?: string;
   /** Serve /metrics on this loopback port (default: an ephemeral one nobody reads). */
   metricsPort?: number;
+  /** Node flags for this process, before those of OPERATOR_NODE_ARGS. */
+  nodeArgs?: string[];
 }): OperatorProcess {
   const config = writeDevOperatorConfig(args.simUrl, args.bridgeUrl, 'chaos-operator-');
   const child = spawn(
     process.execPath,
     [
+      ...(args.nodeArgs ?? []),
+      ...OPERATOR_NODE_ARGS,
       OPERATOR_ENTRY,
       'run',
       '--kubeconfig',
