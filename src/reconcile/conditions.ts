@@ -1,6 +1,6 @@
 // Conditions and phase. A condition's lastTransitionTime changes only when its status changes, so a resource
 // reconciled every few minutes does not look freshly changed each time.
-import type { AddonStatus, Condition, ConditionStatus, Phase } from '../model/status.ts';
+import type { AddonStatus, Condition, ConditionStatus } from '../model/status.ts';
 import { redactText } from '../redact.ts';
 import type { ConditionReason } from './addon/reasons.ts';
 
@@ -29,7 +29,7 @@ export function setCondition(
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     lastTransitionTime: previous && previous.status === input.status ? previous.lastTransitionTime : now.toISOString(),
   };
-  return [...(existing ?? []).filter((c) => c.type !== type), next].sort((a, b) => a.type.localeCompare(b.type));
+  return [...(existing ?? []).filter((c) => c.type !== type), next].sort((a, b) => byCodePoint(a.type, b.type));
 }
 
 function boundedMessage(message: string): string {
@@ -40,22 +40,32 @@ export function getCondition(status: AddonStatus | undefined, type: Condition['t
   return status?.conditions?.find((c) => c.type === type);
 }
 
-/** Status equality ignoring nothing: used to skip writes that would change nothing. */
+/**
+ * Status equality, a key holding `undefined` counting as absent: used to skip writes that would change nothing. Called
+ * on every pass, so it compares in place (no copy, no serialisation, no locale-aware ordering).
+ */
 export function sameStatus(a: AddonStatus | undefined, b: AddonStatus): boolean {
-  return JSON.stringify(canonical(a ?? {})) === JSON.stringify(canonical(b));
+  return sameValue(a ?? {}, b);
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    return a.length === bs.length && a.every((v, i) => sameValue(v, bs[i]));
   }
-  return value;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let defined = 0;
+  for (const k in ra) {
+    if (ra[k] === undefined) continue;
+    defined++;
+    if (!Object.hasOwn(rb, k) || !sameValue(ra[k], rb[k])) return false;
+  }
+  for (const k in rb) if (rb[k] !== undefined) defined--;
+  return defined === 0;
 }
 
-export type { Phase };
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

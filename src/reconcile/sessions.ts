@@ -51,9 +51,21 @@ export class CleverSession {
   }
 }
 
+/**
+ * How long a read of a credentials Secret answers for its namespace. Every pass resolves its credentials, and the
+ * namespace Secrets are looked up by name (not watched: they are not ours, and a cluster-wide watch of Secrets is a
+ * privilege the operator does not take); without this, 500 add-ons created at once cost 2,000 reads that found
+ * nothing (docs/benchmarks.md). A Secret created, changed or deleted is used within this time.
+ */
+export const CREDENTIALS_READ_TTL_MS = 5_000;
+/** Sweep expired reads once the map holds this many (one entry per namespace and Secret name looked up). */
+const SWEEP_AT = 1_000;
+
 export interface SessionsOptions {
   global: ResolvedCredentials | undefined;
   readSecret: SecretReader;
+  /** How long one read of a credentials Secret serves its namespace (default CREDENTIALS_READ_TTL_MS; 0: never). */
+  credentialsReadTtlMs?: number;
   clientOptions?: Omit<CleverClientOptions, 'credentials'>;
   registry?: Registry;
   logger?: Logger;
@@ -63,9 +75,29 @@ export interface SessionsOptions {
 export class Sessions {
   private readonly sessions = new Map<string, CleverSession>();
   private readonly options: SessionsOptions;
+  /** Recent reads of credentials Secrets by namespace/name, shared by the passes that ask meanwhile. */
+  private readonly reads = new Map<string, { at: number; data: Promise<Record<string, string> | undefined> }>();
 
   constructor(options: SessionsOptions) {
     this.options = options;
+  }
+
+  /** A Secret's data, read at most once per TTL per namespace and name; a failed read is not kept. */
+  private readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    const ttl = this.options.credentialsReadTtlMs ?? CREDENTIALS_READ_TTL_MS;
+    if (ttl <= 0) return this.options.readSecret(namespace, name);
+    const now = (this.options.now ?? Date.now)();
+    const key = `${namespace}/${name}`;
+    const kept = this.reads.get(key);
+    if (kept && now - kept.at < ttl) return kept.data;
+    if (this.reads.size >= SWEEP_AT) for (const [k, r] of this.reads) if (now - r.at >= ttl) this.reads.delete(k);
+    const data = this.options.readSecret(namespace, name);
+    const entry = { at: now, data };
+    this.reads.set(key, entry);
+    data.catch(() => {
+      if (this.reads.get(key) === entry) this.reads.delete(key);
+    });
+    return data;
   }
 
   /** The session of a resource, with where its credentials came from (for tenancy policies). */
@@ -85,7 +117,7 @@ export class Sessions {
   }
 
   private async fromSecret(namespace: string, name: string, label: string): Promise<ResolvedCredentials | undefined> {
-    const data = await this.options.readSecret(namespace, name);
+    const data = await this.readSecret(namespace, name);
     if (!data) return undefined;
     try {
       return credentialsFromSecretData(data, label);

@@ -27,6 +27,7 @@ import {
   diff,
   histogramByLabel,
   httpOk,
+  kubeReads,
   kubeWrites,
   percentile,
   pool,
@@ -158,6 +159,7 @@ async function benchSize(h: Harness, n: number) {
   const ours = () => sim.addons().filter((a) => !existing.has(a.id));
   sim.clearRequests();
   const writesBefore = await kubeWrites(kc);
+  const readsBefore = await kubeReads(kc);
   const profiler = PROFILE_DIR ? await attachProfiler(started.inspectPort) : undefined;
   await profiler?.start();
   const cpuBefore = procStats(op.child.pid!).cpuSeconds;
@@ -200,6 +202,7 @@ async function benchSize(h: Harness, n: number) {
   await sleep(2_000);
   const createRequests = sim.requests();
   const kubeWritesToReady = diff(await kubeWrites(kc), writesBefore);
+  const kubeReadsToReady = diff(await kubeReads(kc), readsBefore);
   kubeWritesToReady.postgresqls = (kubeWritesToReady.postgresqls ?? 0) - n; // our own creates
   const waitByPriority = await cleverWaitByPriority(metrics);
   const afterCreate = ours();
@@ -327,6 +330,8 @@ async function benchSize(h: Harness, n: number) {
       // Finalizer with the create intent, the Secret, its last-bound copy, the status recording the add-on, Ready.
       minimumPerAddon: 5,
       byResource: scaled(kubeWritesToReady, n),
+      // Includes the bench's own watches' relists, if any (it lists nothing itself while waiting).
+      readsPerAddonToReady: scaled(kubeReadsToReady, n),
       idleWritesPerAddonPerHour: round(perAddonHour(sum(idleWrites)), 2),
       writesPerAddonOnRestartPass: round(sum(restartWrites) / passes, 2),
       restartPassByResource: scaled(restartWrites, passes),
@@ -458,6 +463,11 @@ function printTable(rs: SizeResult[], idle: Awaited<ReturnType<typeof benchIdle>
     ...routeRows(rs, 'idle Clever calls per add-on per hour, by route', (r) => r.clever.idleByRoutePerAddonPerHour),
     ...routeRows(rs, 'Clever calls per add-on to delete, by route', (r) => r.clever.deleteByRoute),
     ...routeRows(rs, 'Kubernetes writes per add-on to Ready, by resource', (r) => r.kube.byResource),
+    ...routeRows(
+      rs,
+      'Kubernetes reads per add-on to Ready, by verb, resource and code',
+      (r) => r.kube.readsPerAddonToReady,
+    ),
   ];
   const header =
     `Clever rate for every figure below: ${RATE_LABEL}; drift interval ${DRIFT_S} s; ` +

@@ -51,7 +51,28 @@ export function threadCpu(pid: number): Record<string, number> {
  * Write requests the API server has served, by resource (from apiserver_request_total on /metrics). Events are
  * writes like any other and are counted (resource `events`).
  */
-export async function kubeWrites(kc: k8s.KubeConfig): Promise<Map<string, number>> {
+export function kubeWrites(kc: k8s.KubeConfig): Promise<Map<string, number>> {
+  return kubeRequests(
+    kc,
+    ['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE'],
+    (l) => `${l.resource}${l.subresource ? `/${l.subresource}` : ''}`,
+  );
+}
+
+/** Reads (GET, LIST) the API server has served, by resource and answer code (a 404 is a read that found nothing). */
+export function kubeReads(kc: k8s.KubeConfig): Promise<Map<string, number>> {
+  return kubeRequests(
+    kc,
+    ['GET', 'LIST'],
+    (l) => `${l.verb} ${l.resource}${l.subresource ? `/${l.subresource}` : ''} ${l.code}`,
+  );
+}
+
+async function kubeRequests(
+  kc: k8s.KubeConfig,
+  verbs: string[],
+  key: (labels: Record<string, string>) => string,
+): Promise<Map<string, number>> {
   const url = new URL('/metrics', kc.getCurrentCluster()!.server);
   const options: RequestOptions = { hostname: url.hostname, port: url.port, path: url.pathname, method: 'GET' };
   await kc.applyToHTTPSOptions(options);
@@ -70,11 +91,11 @@ export async function kubeWrites(kc: k8s.KubeConfig): Promise<Map<string, number
     const labels: Record<string, string> = Object.fromEntries(
       [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
     );
-    if (!['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE'].includes(labels.verb ?? '')) continue;
+    if (!verbs.includes(labels.verb ?? '')) continue;
     // Leases are the API server's own heartbeats here (the operator runs without leader election).
     if (labels.resource === 'leases') continue;
-    const key = `${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
-    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+    const k = key(labels);
+    out.set(k, (out.get(k) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return out;
 }
