@@ -21,6 +21,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Per-request timeout (default: the client's, 30 s). */
   timeoutMs?: number;
+  /** A 404 answers `undefined` instead of throwing (reads that expect to find nothing often: no error built). */
+  notFoundAsUndefined?: boolean;
 }
 
 export interface KubeClientOptions {
@@ -99,6 +101,7 @@ export class KubeClient {
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const res = await undiciRequest(url, { method, headers, body, dispatcher, signal });
     const text = await res.body.text();
+    if (res.statusCode === 404 && options.notFoundAsUndefined) return undefined as T;
     if (res.statusCode < 200 || res.statusCode > 299)
       throw apiException(res.statusCode, method, path, text, res.headers);
     return (text === '' ? undefined : JSON.parse(text)) as T;

@@ -38,12 +38,14 @@ export function refOf(obj: KubeObject): ObjectRef {
 /** Reads an object; undefined when it does not exist. */
 export async function getObject<T extends KubeObject>(kc: KubeConfigOrClient, ref: ObjectRef): Promise<T | undefined> {
   const client = KubeClient.for(kc);
+  let path: string;
   try {
-    return await client.request<T>('GET', await objectPath(client, ref));
+    path = await objectPath(client, ref);
   } catch (err) {
-    if (isNotFound(err)) return undefined;
+    if (isNotFound(err)) return undefined; // the group/version is not served (a CRD not installed)
     throw err;
   }
+  return client.request<T | undefined>('GET', path, { notFoundAsUndefined: true });
 }
 
 /**
