@@ -50,11 +50,13 @@ export class StaticConnection implements KubeConnection {
     const headers: Record<string, string> = {};
     const token = this.currentToken();
     if (token) headers.Authorization = `Bearer ${token}`;
-    // One pool for the connection's lifetime: keep-alive across requests and watches.
+    // One pool for the connection's lifetime: keep-alive across requests and watches. HTTP/1.1 although the API
+    // server offers HTTP/2: in Node, HTTP/2 framing cost a fifth of the operator's CPU for the same requests
+    // (docs/benchmarks.md, "CPU"); each watch then holds a connection of its own.
     if (!this.dispatcher && this.server.startsWith('https:')) {
       const connect: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(this.tls)) if (v !== undefined) connect[k] = v;
-      this.dispatcher = new Agent({ connect });
+      this.dispatcher = new Agent({ connect, allowH2: false });
     }
     return Promise.resolve({ headers, dispatcher: this.dispatcher });
   }
