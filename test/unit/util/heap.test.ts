@@ -4,11 +4,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SEMI_SPACE_MIB, decideHeapFlags, hasFlag, parseMemoryLimit } from '../../../src/heap.ts';
+import {
+  DEFAULT_HEAP_GROWING_PERCENT,
+  DEFAULT_SEMI_SPACE_MIB,
+  decideHeapFlags,
+  hasFlag,
+  parseMemoryLimit,
+} from '../../../src/heap.ts';
 
 const MiB = 1024 * 1024;
 const semi = `--max-semi-space-size=${DEFAULT_SEMI_SPACE_MIB}`;
 const hostHeap = 4096 * MiB;
+const growing = `--heap-growing-percent=${DEFAULT_HEAP_GROWING_PERCENT}`;
 
 describe('parseMemoryLimit', () => {
   it('reads cgroup v2 and v1 texts; "max", v1 unlimited, empty and junk mean no limit', () => {
@@ -35,11 +42,22 @@ describe('hasFlag', () => {
 describe('decideHeapFlags: --optimize-for-size', () => {
   it('only when asked for; then on the command line (NODE_OPTIONS refuses it) unless it or its negation is given', () => {
     const base = { heapSizeLimit: hostHeap, limitText: 'max', nodeOptions: undefined, optimizeForSize: true };
-    expect(decideHeapFlags({ ...base, optimizeForSize: false, execArgv: [] }).args).toEqual([]);
-    expect(decideHeapFlags({ ...base, execArgv: [] }).args).toEqual(['--optimize-for-size']);
-    expect(decideHeapFlags({ ...base, execArgv: ['--optimize-for-size'] }).args).toEqual([]);
-    expect(decideHeapFlags({ ...base, execArgv: ['--no-optimize-for-size'] }).args).toEqual([]);
-    expect(decideHeapFlags({ ...base, execArgv: ['--optimize_for_size'] }).args).toEqual([]);
+    expect(decideHeapFlags({ ...base, optimizeForSize: false, execArgv: [] }).args).toEqual([growing]);
+    expect(decideHeapFlags({ ...base, execArgv: [] }).args).toEqual(['--optimize-for-size', growing]);
+    expect(decideHeapFlags({ ...base, execArgv: ['--optimize-for-size'] }).args).toEqual([growing]);
+    expect(decideHeapFlags({ ...base, execArgv: ['--no-optimize-for-size'] }).args).toEqual([growing]);
+    expect(decideHeapFlags({ ...base, execArgv: ['--optimize_for_size'] }).args).toEqual([growing]);
+  });
+});
+
+describe('decideHeapFlags: the heap growing factor', () => {
+  const base = { heapSizeLimit: hostHeap, limitText: 'max', nodeOptions: undefined };
+  it('on the command line (NODE_OPTIONS refuses it) with or without a memory limit, unless one is given', () => {
+    expect(decideHeapFlags({ ...base, execArgv: [] }).args).toEqual([growing]);
+    expect(decideHeapFlags({ ...base, limitText: String(512 * MiB), execArgv: [] }).args).toEqual([growing]);
+    expect(decideHeapFlags({ ...base, execArgv: ['--heap-growing-percent=50'] }).args).toEqual([]);
+    expect(decideHeapFlags({ ...base, execArgv: ['--heap_growing_percent', '50'] }).args).toEqual([]);
+    expect(decideHeapFlags({ ...base, execArgv: [] }).why).toContain(`grows ${DEFAULT_HEAP_GROWING_PERCENT} %`);
   });
 });
 
@@ -96,7 +114,7 @@ describe('applyHeapFlags (a child process)', () => {
       `import { applyHeapFlags } from ${JSON.stringify(new URL('../../../src/heap.ts', import.meta.url).href)};`,
       "import { getHeapStatistics } from 'node:v8';",
       'applyHeapFlags();',
-      'console.log(JSON.stringify({ limit: getHeapStatistics().heap_size_limit, marker: process.env.CLEVER_OPERATOR_HEAP_FLAGS_APPLIED }));',
+      'console.log(JSON.stringify({ limit: getHeapStatistics().heap_size_limit, marker: process.env.CLEVER_OPERATOR_HEAP_FLAGS_APPLIED, execArgv: process.execArgv }));',
     ].join('\n');
     const env: NodeJS.ProcessEnv = { ...process.env, CLEVER_OPERATOR_MEMORY_MAX_FILE: limit };
     delete env.NODE_OPTIONS;
@@ -105,7 +123,8 @@ describe('applyHeapFlags (a child process)', () => {
     const lines = out.trim().split('\n');
     // One line: the first process never got past execve.
     expect(lines).toHaveLength(1);
-    const result = JSON.parse(lines[0]!) as { limit: number; marker: string };
+    const result = JSON.parse(lines[0]!) as { limit: number; marker: string; execArgv: string[] };
+    expect(result.execArgv).toContain(growing);
     expect(result.limit).toBeLessThanOrEqual(384 * MiB);
     expect(result.limit).toBeGreaterThan(300 * MiB);
     expect(result.marker).toContain('512 MiB memory limit');
