@@ -7,7 +7,8 @@
 // before anything was written, a 429 (rejected before processing), or a 503 carrying Clever's "No resource
 // available" provider message. Any other failure of a POST (timeout, reset, 5xx) becomes an OutcomeUnknownError.
 import { performance } from 'node:perf_hooks';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { httpRequest } from '../util/http.ts';
 import type { Logger } from '../log.ts';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.ts';
 import type { RequestSigner } from './auth.ts';
@@ -184,7 +185,7 @@ export class HttpTransport {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(spec.body);
       }
-      const response = await request(url, {
+      const response = await httpRequest(url, {
         method: route.method,
         headers,
         body,

@@ -4,7 +4,8 @@
 // every watch after 30 s of silence and has no bookmarks. `run` connects through src/kube/connection.ts and never
 // loads client-node's index; a client-node KubeConfig (tests, tools) is accepted too.
 import type * as k8s from '@kubernetes/client-node';
-import { request as undiciRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { httpRequest } from '../util/http.ts';
 import { ApiException } from './api-exception.ts';
 import { kubeConfigConnection, type KubeConnection } from './connection.ts';
 import type { Status, WatchEvent } from './types.ts';
@@ -99,7 +100,7 @@ export class KubeClient {
     }
     const timeout = AbortSignal.timeout(options.timeoutMs ?? this.requestTimeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const res = await undiciRequest(url, { method, headers, body, dispatcher, signal });
+    const res = await httpRequest(url, { method, headers, body, dispatcher, signal });
     const text = await res.body.text();
     if (res.statusCode === 404 && options.notFoundAsUndefined) return undefined as T;
     if (res.statusCode < 200 || res.statusCode > 299)
@@ -119,7 +120,7 @@ export class KubeClient {
   ): Promise<void> {
     const { url, headers, dispatcher } = await this.prepare(path, { ...query, watch: 'true' });
     headers.Accept = 'application/json';
-    const res = await undiciRequest(url, { method: 'GET', headers, dispatcher, signal });
+    const res = await httpRequest(url, { method: 'GET', headers, dispatcher, signal });
     if (res.statusCode !== 200) {
       throw apiException(res.statusCode, 'GET', path, await res.body.text(), res.headers);
     }

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { http1Agent } from '../util/http.ts';
 import { parse as parseYaml } from 'yaml';
 
 /** What a request needs: where to send it, and how to authenticate it (asked again per request: tokens rotate). */
@@ -50,13 +51,12 @@ export class StaticConnection implements KubeConnection {
     const headers: Record<string, string> = {};
     const token = this.currentToken();
     if (token) headers.Authorization = `Bearer ${token}`;
-    // One pool for the connection's lifetime: keep-alive across requests and watches. HTTP/1.1 although the API
-    // server offers HTTP/2: in Node, HTTP/2 framing cost a fifth of the operator's CPU for the same requests
-    // (docs/benchmarks.md, "CPU"); each watch then holds a connection of its own.
+    // One pool for the connection's lifetime: keep-alive across requests and watches (HTTP/1.1: each watch holds a
+    // connection of its own).
     if (!this.dispatcher && this.server.startsWith('https:')) {
       const connect: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(this.tls)) if (v !== undefined) connect[k] = v;
-      this.dispatcher = new Agent({ connect, allowH2: false });
+      this.dispatcher = http1Agent({ connect });
     }
     return Promise.resolve({ headers, dispatcher: this.dispatcher });
   }
