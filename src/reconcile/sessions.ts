@@ -54,8 +54,9 @@ export class CleverSession {
 /**
  * How long a read of a credentials Secret answers for its namespace. Every pass resolves its credentials, and the
  * namespace Secrets are looked up by name (not watched: they are not ours, and a cluster-wide watch of Secrets is a
- * privilege the operator does not take); without this, 500 add-ons created at once cost 2,000 reads that found
- * nothing (docs/benchmarks.md). A Secret created, changed or deleted is used within this time.
+ * privilege the operator does not take); without this, every drift pass of a bound resource read both namespace
+ * names (docs/benchmarks.md). A Secret created, changed or deleted is used within this time; a pass that may create
+ * or delete an add-on reads afresh (`fresh`), so neither is ever made with credentials removed or replaced.
  */
 export const CREDENTIALS_READ_TTL_MS = 5_000;
 /** Sweep expired reads once the map holds this many (one entry per namespace and Secret name looked up). */
@@ -83,13 +84,13 @@ export class Sessions {
   }
 
   /** A Secret's data, read at most once per TTL per namespace and name; a failed read is not kept. */
-  private readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+  private readSecret(namespace: string, name: string, fresh: boolean): Promise<Record<string, string> | undefined> {
     const ttl = this.options.credentialsReadTtlMs ?? CREDENTIALS_READ_TTL_MS;
     if (ttl <= 0) return this.options.readSecret(namespace, name);
     const now = (this.options.now ?? Date.now)();
     const key = `${namespace}/${name}`;
     const kept = this.reads.get(key);
-    if (kept && now - kept.at < ttl) return kept.data;
+    if (kept && now - kept.at < ttl && !fresh) return kept.data;
     if (this.reads.size >= SWEEP_AT) for (const [k, r] of this.reads) if (now - r.at >= ttl) this.reads.delete(k);
     const data = this.options.readSecret(namespace, name);
     const entry = { at: now, data };
@@ -104,8 +105,9 @@ export class Sessions {
   async open(
     namespace: string,
     credentialsRef: { name: string } | undefined,
+    options: { fresh?: boolean } = {},
   ): Promise<{ session: CleverSession; origin: 'spec' | 'namespace' | 'global'; customEndpoint: boolean }> {
-    const resolved = await this.resolve(namespace, credentialsRef);
+    const resolved = await this.resolve(namespace, credentialsRef, options);
     const origin = resolved === this.options.global ? 'global' : credentialsRef ? 'spec' : 'namespace';
     const customEndpoint = origin !== 'global' && Boolean(resolved.apiUrl || resolved.bridgeUrl);
     return { session: this.session(resolved), origin, customEndpoint };
@@ -116,8 +118,13 @@ export class Sessions {
     return this.session(await this.resolve(namespace, credentialsRef));
   }
 
-  private async fromSecret(namespace: string, name: string, label: string): Promise<ResolvedCredentials | undefined> {
-    const data = await this.readSecret(namespace, name);
+  private async fromSecret(
+    namespace: string,
+    name: string,
+    label: string,
+    fresh: boolean,
+  ): Promise<ResolvedCredentials | undefined> {
+    const data = await this.readSecret(namespace, name, fresh);
     if (!data) return undefined;
     try {
       return credentialsFromSecretData(data, label);
@@ -127,15 +134,21 @@ export class Sessions {
     }
   }
 
-  async resolve(namespace: string, credentialsRef: { name: string } | undefined): Promise<ResolvedCredentials> {
+  /** `fresh`: read the Secrets now (the read then serves the passes that follow, as any other). */
+  async resolve(
+    namespace: string,
+    credentialsRef: { name: string } | undefined,
+    options: { fresh?: boolean } = {},
+  ): Promise<ResolvedCredentials> {
+    const fresh = options.fresh === true;
     if (credentialsRef) {
       const label = `Secret ${namespace}/${credentialsRef.name} (spec.credentialsRef)`;
-      const found = await this.fromSecret(namespace, credentialsRef.name, label);
+      const found = await this.fromSecret(namespace, credentialsRef.name, label, fresh);
       if (!found) throw new CredentialsError('CredentialsMissing', `${label} does not exist`);
       return found;
     }
     for (const name of NAMESPACE_SECRET_NAMES) {
-      const found = await this.fromSecret(namespace, name, `Secret ${namespace}/${name}`);
+      const found = await this.fromSecret(namespace, name, `Secret ${namespace}/${name}`, fresh);
       if (found) return found;
     }
     if (this.options.global) return this.options.global;

@@ -85,7 +85,15 @@ export interface Credentials {
 }
 
 export interface CleverConnector {
-  open(namespace: string, credentialsRef: { name: string } | undefined): Promise<Credentials>;
+  /**
+   * The credentials of a resource. `fresh`: read their Secret now rather than reuse a read of the last few seconds
+   * (src/reconcile/sessions.ts): for a pass that may create or delete an add-on.
+   */
+  open(
+    namespace: string,
+    credentialsRef: { name: string } | undefined,
+    options?: { fresh?: boolean },
+  ): Promise<Credentials>;
 }
 
 const MIGRATION_DONE = new Set(['OK', 'FAILED', 'ERROR', 'CANCELED']);
@@ -96,8 +104,8 @@ export function cleverConnector(
   guard?: CredentialsGuard,
 ): CleverConnector {
   return {
-    async open(namespace, credentialsRef) {
-      const { session, origin, customEndpoint } = await sessions.open(namespace, credentialsRef);
+    async open(namespace, credentialsRef, options) {
+      const { session, origin, customEndpoint } = await sessions.open(namespace, credentialsRef, options);
       const credentials = { origin, customEndpoint };
       guard?.(namespace, credentials);
       return {

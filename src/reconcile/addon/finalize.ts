@@ -130,7 +130,8 @@ function reportIgnoredAnnotation(pass: Pass): void {
 
 async function connect(c: StepContext, pass: Pass, policy: PolicyDecision): Promise<ExternalClient> {
   const ref = policy.action === 'delete' ? policy.credentialsRef : undefined;
-  const credentials = await c.clever.open(pass.namespace, ref);
+  // A deletion acts on the credentials as they are now: removed ones are not used for it (guarantee 10).
+  const credentials = await c.clever.open(pass.namespace, ref, { fresh: true });
   pass.credentialsSource = credentials.source;
   const ext = await credentials.connect(pass.status.organisation ?? pass.spec?.organisation);
   pass.external = ext;

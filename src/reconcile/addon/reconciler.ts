@@ -243,7 +243,9 @@ export class AddonReconciler {
 
   /** Step 3: the owner is spec.organisation, else the one recorded, else the credentials' default. */
   async connect(pass: Pass, spec: CommonSpec): Promise<ExternalClient> {
-    const credentials = await this.c.clever.open(pass.namespace, spec.credentialsRef);
+    // Not bound yet, this pass may create: on the credentials as they are now, not as read a moment ago.
+    const fresh = pass.status.addonId === undefined;
+    const credentials = await this.c.clever.open(pass.namespace, spec.credentialsRef, { fresh });
     pass.credentialsSource = credentials.source;
     const ext = await credentials.connect(spec.organisation ?? pass.status.organisation);
     pass.external = ext;

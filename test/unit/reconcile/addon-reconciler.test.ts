@@ -146,6 +146,17 @@ describe('AddonReconciler with fakes', () => {
     expect(creates()).toBe(1);
   });
 
+  it('reads credentials afresh for a pass that may create or delete; a bound pass may reuse a recent read', async () => {
+    await pass(); // creates
+    clock = T0 + 5_000;
+    await pass(); // bound: readiness
+    kube.resource.metadata = { ...kube.resource.metadata, deletionTimestamp: new Date(clock).toISOString() };
+    await pass(); // deletes
+    expect(creates()).toBe(1);
+    expect(clever.addons.size).toBe(0);
+    expect(clever.opens).toEqual([true, false, true]);
+  });
+
   it('a CRD older than the operator prunes status.createdFromIntent: the intent is removed instead', async () => {
     kube.pruneStatus = ['createdFromIntent'];
     await pass();

@@ -76,6 +76,18 @@ describe('credentials Secret reads', () => {
     expect(await h.sessions.resolve('team-a', undefined)).toBe(GLOBAL);
   });
 
+  it('a fresh resolution reads now even within the TTL (a credentials Secret just deleted is not used), and serves the passes after it', async () => {
+    const h = harness({ global: false });
+    h.stored.set('team-a/clever-operator', { apiToken: 'team-a-token' });
+    await h.sessions.resolve('team-a', undefined);
+    h.stored.delete('team-a/clever-operator');
+    h.advance(1);
+    expect((await h.sessions.resolve('team-a', undefined)).source).toBe('Secret team-a/clever-operator');
+    await expect(h.sessions.resolve('team-a', undefined, { fresh: true })).rejects.toBeInstanceOf(CredentialsError);
+    await expect(h.sessions.resolve('team-a', undefined)).rejects.toBeInstanceOf(CredentialsError);
+    expect(h.reads).toHaveLength(4);
+  });
+
   it('keeps no failed read: the next pass reads again at once', async () => {
     const h = harness();
     h.failOnce();

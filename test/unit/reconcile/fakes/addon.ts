@@ -169,8 +169,12 @@ export class FakeClever implements CleverConnector {
     this.journal = journal;
   }
 
-  open(namespace: string) {
+  /** Whether each opening asked for the credentials as they are now (`fresh`), in order. */
+  readonly opens: boolean[] = [];
+
+  open(namespace: string, _ref?: unknown, options?: { fresh?: boolean }) {
     this.journal.push(`clever.open ${namespace}`);
+    this.opens.push(options?.fresh === true);
     if (this.noCredentials) return Promise.reject(this.noCredentials);
     return Promise.resolve({ source: 'the test', connect: () => Promise.resolve(this.client()) });
   }
