@@ -90,6 +90,14 @@ async function startOperator(kubeconfigPath: string, configPath: string): Promis
   child.stdout?.on('data', (d: Buffer) => chunks.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => chunks.push(d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Interrupted (Ctrl-C, a timeout's SIGTERM), the bench takes its operator with it: the control plane is supervised,
+  // the operator would otherwise keep running against nothing.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      child.kill('SIGKILL');
+      process.exit(130);
+    });
+  }
   const output = () => chunks.join('').slice(-4_000);
   await until(
     'operator ready',
