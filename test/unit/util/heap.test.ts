@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_HEAP_GROWING_PERCENT,
   DEFAULT_SEMI_SPACE_MIB,
+  DEFAULT_V8_POOL_SIZE,
   decideHeapFlags,
   hasFlag,
   parseMemoryLimit,
@@ -16,6 +17,7 @@ const MiB = 1024 * 1024;
 const semi = `--max-semi-space-size=${DEFAULT_SEMI_SPACE_MIB}`;
 const hostHeap = 4096 * MiB;
 const growing = `--heap-growing-percent=${DEFAULT_HEAP_GROWING_PERCENT}`;
+const pool = `--v8-pool-size=${DEFAULT_V8_POOL_SIZE}`;
 
 describe('parseMemoryLimit', () => {
   it('reads cgroup v2 and v1 texts; "max", v1 unlimited, empty and junk mean no limit', () => {
@@ -66,32 +68,32 @@ describe('decideHeapFlags', () => {
 
   it('a 512 MiB limit and no flags: old space 75 % of it less the young generation, and the semi-space default', () => {
     const d = decideHeapFlags({ ...base, limitText: '536870912\n' });
-    expect(d.flags).toEqual([semi, `--max-old-space-size=${384 - 3 * DEFAULT_SEMI_SPACE_MIB}`]);
+    expect(d.flags).toEqual([pool, semi, `--max-old-space-size=${384 - 3 * DEFAULT_SEMI_SPACE_MIB}`]);
     expect(d.why).toContain('512 MiB memory limit');
   });
 
   it('no limit (cgroup v2 "max", v1 unlimited, no cgroup file): only the semi-space default', () => {
     for (const limitText of ['max', '9223372036854771712', undefined])
-      expect(decideHeapFlags({ ...base, limitText }).flags).toEqual([semi]);
+      expect(decideHeapFlags({ ...base, limitText }).flags).toEqual([pool, semi]);
   });
 
   it("the chart's NODE_OPTIONS cap wins: no old-space flag; a given semi-space size is kept too", () => {
     expect(decideHeapFlags({ ...base, limitText: '536870912', nodeOptions: '--max-old-space-size=384' }).flags).toEqual(
-      [semi],
+      [pool, semi],
     );
     expect(
       decideHeapFlags({
         ...base,
         limitText: 'max',
         execArgv: ['--max-semi-space-size=16'],
-        nodeOptions: '--max-old-space-size=384',
+        nodeOptions: '--max-old-space-size=384 --v8-pool-size=8',
       }).flags,
     ).toEqual([]);
   });
 
   it('V8 already within 75 % of the limit: no old-space cap', () => {
     const d = decideHeapFlags({ ...base, heapSizeLimit: 300 * MiB, limitText: String(512 * MiB) });
-    expect(d.flags).toEqual([semi]);
+    expect(d.flags).toEqual([pool, semi]);
     expect(d.why).toContain('already within');
   });
 
@@ -101,7 +103,7 @@ describe('decideHeapFlags', () => {
 
   it('with a semi-space size given, the old-space cap does not subtract the default young generation', () => {
     const d = decideHeapFlags({ ...base, limitText: String(1024 * MiB), execArgv: ['--max-semi-space-size=1'] });
-    expect(d.flags).toEqual(['--max-old-space-size=768']);
+    expect(d.flags).toEqual([pool, '--max-old-space-size=768']);
   });
 });
 
@@ -114,7 +116,7 @@ describe('applyHeapFlags (a child process)', () => {
       `import { applyHeapFlags } from ${JSON.stringify(new URL('../../../src/heap.ts', import.meta.url).href)};`,
       "import { getHeapStatistics } from 'node:v8';",
       'applyHeapFlags();',
-      'console.log(JSON.stringify({ limit: getHeapStatistics().heap_size_limit, marker: process.env.CLEVER_OPERATOR_HEAP_FLAGS_APPLIED, execArgv: process.execArgv }));',
+      'console.log(JSON.stringify({ limit: getHeapStatistics().heap_size_limit, marker: process.env.CLEVER_OPERATOR_HEAP_FLAGS_APPLIED, execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS }));',
     ].join('\n');
     const env: NodeJS.ProcessEnv = { ...process.env, CLEVER_OPERATOR_MEMORY_MAX_FILE: limit };
     delete env.NODE_OPTIONS;
@@ -123,8 +125,9 @@ describe('applyHeapFlags (a child process)', () => {
     const lines = out.trim().split('\n');
     // One line: the first process never got past execve.
     expect(lines).toHaveLength(1);
-    const result = JSON.parse(lines[0]!) as { limit: number; marker: string; execArgv: string[] };
+    const result = JSON.parse(lines[0]!) as { limit: number; marker: string; execArgv: string[]; nodeOptions: string };
     expect(result.execArgv).toContain(growing);
+    expect(result.nodeOptions).toContain(pool);
     expect(result.limit).toBeLessThanOrEqual(384 * MiB);
     expect(result.limit).toBeGreaterThan(300 * MiB);
     expect(result.marker).toContain('512 MiB memory limit');
