@@ -22,13 +22,14 @@ export const DEFAULT_SEMI_SPACE_MIB = 2;
  * unless given. V8 otherwise picks a factor of up to 4 from its own speed figures, and an operator that decoded a large
  * first list keeps that garbage resident for long: 1,000 idle resources settled at 134 MiB with V8's choice and
  * 116 MiB with 20 %, 10,000 at 216 and 188 MiB, with no measurable CPU cost (500 add-ons: 4.7 and 4.5 CPU seconds
- * to all Secrets); docs/benchmarks.md, "Footprint".
+ * to all Secrets); docs/benchmarks.md, "CPU and memory, second round".
  */
 export const DEFAULT_HEAP_GROWING_PERCENT = 20;
 /**
  * V8's background threads (concurrent marking, compilation) unless given: Node starts 4, each with its own allocator
  * arena. With 2 the operator settled at a median of 86.6 MiB after start instead of 90.8 (three runs each), with the
- * same CPU for 500 add-ons (5.15 CPU seconds to all Secrets, within the 4.5-5.2 of runs with 4); docs/benchmarks.md.
+ * same CPU for 500 add-ons (5.15 CPU seconds to all Secrets, within the 4.5-5.2 of runs with 4);
+ * docs/benchmarks.md, "CPU and memory, second round".
  */
 export const DEFAULT_V8_POOL_SIZE = 2;
 /** Never cap the old space below this: a tiny limit would make the operator spend its time collecting. */

@@ -81,12 +81,12 @@ export class KubeClient {
   private async prepare(
     path: string,
     query: Record<string, QueryValue> | undefined,
-  ): Promise<{ url: string; headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
+  ): Promise<{ url: URL; headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
     const url = new URL(this.connection.server + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     // Re-applied per request: exec/token-file credentials rotate. The connection keeps one pool (keep-alive).
     const { headers, dispatcher } = await this.connection.authenticate();
-    return { url: url.toString(), headers: { ...headers }, dispatcher };
+    return { url, headers: { ...headers }, dispatcher };
   }
 
   /** Sends one request and returns the parsed JSON body. Non-2xx responses throw `ApiException` (body: text). */

@@ -1,5 +1,6 @@
 // The operator speaks HTTP/1.1 to the API server even where the server offers HTTP/2 (as kube-apiserver does): in
-// Node, HTTP/2 framing cost a quarter of the operator's CPU for the same requests (docs/benchmarks.md, "CPU").
+// Node, HTTP/2 framing cost a fifth of the operator's CPU for the same requests
+// (docs/benchmarks.md, "CPU and memory, second round").
 // Against a local TLS server offering both, with certificates made by the control plane's own helper.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
