@@ -2,7 +2,7 @@
 // and drops the rest: managedFields above all, which lists every data key once more.
 import { describe, expect, it } from 'vitest';
 import { LAST_APPLIED_ANNOTATION } from '../../../src/kube/informer.ts';
-import { trimSecret } from '../../../src/operator/manager.ts';
+import { trimSecret } from '../../../src/operator/cache-filters.ts';
 import type { SecretObject } from '../../../src/reconcile/secret.ts';
 
 describe('trimSecret', () => {
