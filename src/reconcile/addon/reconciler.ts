@@ -13,7 +13,8 @@
 //      (the backup controller, ../backup/controller.ts, runs backups and the restore and writes their status)
 //  10. status, then requeue for drift with jitter
 // What to do at each destructive or billable point is decided in decide.ts; which reads a pass makes, in reads.ts
-// (timing decided in decide-observe.ts); failures are reported by failures.ts.
+// (timing decided in decide-observe.ts); the status and finalizer writes are in status-write.ts; failures are reported
+// by failures.ts.
 import { OutcomeUnknownError, type Addon } from '../../clever/index.ts';
 import type { ReconcileContext, ReconcileResult } from '../../kube/controller.ts';
 import { describeError, isConflict, isNotFound } from '../../kube/errors.ts';
@@ -21,12 +22,10 @@ import { hasFinalizer } from '../../kube/objects.ts';
 import type { ObjectRef } from '../../kube/objects.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { API_GROUP, type ProviderDefinition } from '../../model/provider.ts';
-import type { AddonStatus } from '../../model/status.ts';
 import { jitter } from '../../util/backoff.ts';
-import { BACKUP_CONDITION } from '../backup/controller.ts';
 import { s3BucketStore, type BucketStore } from '../buckets.ts';
 import { InvalidSpecError } from '../catalogue.ts';
-import { getCondition, sameStatus } from '../conditions.ts';
+import { getCondition } from '../conditions.ts';
 import { ANNOTATIONS, addonName } from '../names.ts';
 import { observe, remember } from './adoption.ts';
 import { LIST_LAG_MS, readinessPollDelay } from './decide-observe.ts';
@@ -42,8 +41,9 @@ import { enforcePolicy } from './policy.ts';
 import type { PolicyGate } from '../../policy/runtime.ts';
 import { escapePointer, type KubeWriter } from './kube.ts';
 import { Pass, Stop } from './pass.ts';
+import { clearIntent, writeStatus } from './status-write.ts';
 import { ensureDeliverable } from './precreate.ts';
-import { restoreGate, withoutBackupFields, type RestoreGate } from './restore-gate.ts';
+import { restoreGate, type RestoreGate } from './restore-gate.ts';
 import { syncBuckets } from './storage.ts';
 import { guardBound, recordTarget, resolveTarget, type Target } from './target.ts';
 import { carryOutMigration, syncVariables } from './update.ts';
@@ -128,7 +128,7 @@ export class AddonReconciler {
       return await this.run(pass);
     } catch (err) {
       if (err instanceof Stop) {
-        await this.writeStatus(pass);
+        await writeStatus(this.c, pass);
         return err.result;
       }
       return this.fail(pass, err);
@@ -209,13 +209,6 @@ export class AddonReconciler {
     // 10. Status.
     const pollMs = checks.probe ? undefined : checks.requeueAfterMs;
     return this.report(pass, { ready, migrating, backups, target, pollMs });
-  }
-
-  /** Step 2, carried out with the first write of the pass (see run). */
-  async flushFinalizer(pass: Pass): Promise<void> {
-    if (!pass.finalizerPending) return;
-    pass.res = await this.c.kube.ensureFinalizer(pass.res, this.c.def.finalizer);
-    pass.finalizerPending = false;
   }
 
   /** Step 2: the paused annotation stops the pass before any Clever call. */
@@ -330,7 +323,7 @@ export class AddonReconciler {
         throw new Stop({ requeueAfterMs: POLL_MS });
       }
       // Clever answered: nothing was created. Clear the intent so the next attempt need not wait.
-      await this.clearIntent(pass);
+      await clearIntent(this.c, pass);
       throw err;
     }
     // The result goes into status with the intent it spends, written once at the end of this pass together with the
@@ -346,7 +339,7 @@ export class AddonReconciler {
     remember(this.c, pass, ext, addon);
     // A restore runs only into an add-on recorded as Created; one found by name after a crash next to a Secret of
     // ours counts as bound before (run, step 6). A resource that asks for a restore records it before its Secret.
-    if (def.backup && (data as CommonSpec).restoreFrom) await this.writeStatus(pass);
+    if (def.backup && (data as CommonSpec).restoreFrom) await writeStatus(this.c, pass);
     pass.ctx.logger.info({ addonId: addon.id, plan: addon.plan.slug, region: addon.region }, 'add-on created');
     // A first create is told by status (origin Created, then Ready): an Event is one more write per add-on. A
     // replacement of an add-on deleted behind our back is worth one: it follows AddonDeletedExternally.
@@ -472,7 +465,7 @@ export class AddonReconciler {
     );
     pass.status.observedGeneration = pass.generation;
     recordTarget(pass, target);
-    await this.writeStatus(pass);
+    await writeStatus(this.c, pass);
     const provisioning = facts.pollMs ?? readinessPollDelay(createdAt(pass), this.now().getTime());
     // A running migration is followed at the poll period, ready or not; provisioning backs off; else the drift check.
     const requeueAfterMs = migrating || pass.requeueSoon ? POLL_MS : !ready ? provisioning : jitter(this.c.driftMs);
@@ -484,7 +477,7 @@ export class AddonReconciler {
     if (isConflict(err)) {
       // An add-on created in this pass is recorded before the pass ends, conflict or not (writeStatus retries on a
       // fresh copy): the intent would find it again, but only after the list catches up.
-      if (pass.created) await this.writeStatus(pass).catch(() => undefined);
+      if (pass.created) await writeStatus(this.c, pass).catch(() => undefined);
       throw err;
     }
     // Our own resource vanished mid-pass (its finalizer was just removed, from a stale cache): nothing to do.
@@ -501,7 +494,7 @@ export class AddonReconciler {
     const logger = pass.ctx.logger;
     logger.debug({ err: describeError(err) }, 'reconcile did not complete');
     try {
-      await this.writeStatus(pass);
+      await writeStatus(this.c, pass);
     } catch (statusErr) {
       logger.debug({ err: describeError(statusErr) }, 'could not record the failure in status');
     }
@@ -515,56 +508,8 @@ export class AddonReconciler {
     return { requeueAfterMs: requeue.afterMs };
   }
 
-  private async clearIntent(pass: Pass): Promise<void> {
-    if (!pass.annotation(ANNOTATIONS.createPending)) return;
-    pass.res = await this.c.kube.patch(this.ref(pass), [
-      { op: 'remove', path: `/metadata/annotations/${escapePointer(ANNOTATIONS.createPending)}` },
-    ]);
-  }
-
   private ref(pass: Pass): ObjectRef {
     return pass.ref(this.c.apiVersion, this.c.def.kind);
-  }
-
-  /**
-   * Writes the status fields this reconciler owns: never those of the backup controller (status.backup, restore,
-   * platformBackups, the BackupHealthy condition). The condition list is one value in a merge patch, so it is sent
-   * with the backup controller's condition as stored, under a resourceVersion precondition; on a conflict the
-   * stored condition is read again and the write retried.
-   */
-  async writeStatus(pass: Pass): Promise<void> {
-    const before = withoutBackupFields(pass.original);
-    const after = withoutBackupFields(pass.status);
-    if (sameStatus(before, after)) return;
-    // Status may record an add-on from here on: the finalizer must be on first (deferred from step 2).
-    await this.flushFinalizer(pass);
-    let base: AddonResource | undefined = pass.res;
-    for (let attempt = 1; ; attempt++) {
-      const patch = statusPatch(before, after);
-      const theirs = getCondition(base.status, BACKUP_CONDITION);
-      if (after.conditions || theirs) patch.conditions = [...(after.conditions ?? []), ...(theirs ? [theirs] : [])];
-      try {
-        const stored = await this.c.kube.patchStatus(this.ref(pass), patch, base.metadata?.resourceVersion);
-        if (stored) pass.res = stored;
-        // A CRD older than this operator prunes status.createdFromIntent: the intent is then removed instead, as
-        // before the field existed (its outcome is recorded by the write that just succeeded).
-        const spent = after.createdFromIntent;
-        if (
-          stored &&
-          spent &&
-          stored.status?.createdFromIntent !== spent &&
-          pass.annotation(ANNOTATIONS.createPending) === spent
-        )
-          await this.clearIntent(pass);
-        return;
-      } catch (err) {
-        // The resource is gone (deleted while we worked): nothing left to report on.
-        if (isNotFound(err)) return;
-        if (!isConflict(err) || attempt >= 5) throw err;
-        base = await this.c.kube.get(this.ref(pass));
-        if (!base) return;
-      }
-    }
   }
 }
 
@@ -606,14 +551,6 @@ function annotationOps(res: KubeObject, key: string, value: string) {
   return res.metadata?.annotations
     ? [{ op: 'add' as const, path: `/metadata/annotations/${escapePointer(key)}`, value }]
     : [{ op: 'add' as const, path: '/metadata/annotations', value: { [key]: value } }];
-}
-
-/** A merge patch from `before` to `after`: keys that disappeared are sent as null so they are removed. */
-export function statusPatch(before: AddonStatus | undefined, after: AddonStatus): Record<string, unknown> {
-  const patch: Record<string, unknown> = { ...after };
-  for (const k of Object.keys(before ?? {}))
-    if (!(k in after) || (after as Record<string, unknown>)[k] === undefined) patch[k] = null;
-  return patch;
 }
 
 /** spec.backup or spec.restoreFrom in an install without backups: not a silent no-op (as for rollouts). */
