@@ -187,6 +187,32 @@ describe('7. duplicates bounded: list lag longer than the create grace, a lost c
     expect(pendingCreate(res)).toBeUndefined();
   });
 
+  // Chaos short-lag (seed 13) leaked this way: a resource deleted after status recorded its third create, before
+  // the repair could see the two whose answers were lost. Deleting only the recorded add-on left both on Clever.
+  it('deleted before the repair: the recorded add-on and both duplicates under its name go, none is left', async () => {
+    op.sim.setFaults([{ route: CREATE_ADDON, kind: 'commitThenFail', count: 2 }]);
+    const name = 'deleted-early';
+    const from = routeCalls(op.sim, CREATE_ADDON).length;
+    const created = await ns.create(REDIS, name, SPEC);
+    const recorded = await eventually(
+      async () => (await ns.get(REDIS, name))?.status?.addonId,
+      20_000,
+      'the third create recorded in status',
+    );
+    // Three add-ons exist on Clever; its list (6 s behind) shows none of them yet, so the repair has not run.
+    expect(routeCalls(op.sim, CREATE_ADDON).length - from).toBe(3);
+    const three = named(op.sim, created);
+    expect(three).toHaveLength(3);
+    expect(three.map((a) => a.id)).toContain(recorded);
+    const unconfirmed = (await ns.get(REDIS, name))?.metadata?.annotations?.[ANNOTATIONS.unconfirmedCreates];
+    expect(unconfirmed).toMatch(/^2;/);
+    await ns.delete(REDIS, name);
+    await ns.waitGone(REDIS, name, 60_000);
+    expect(named(op.sim, created)).toEqual([]);
+    const deleted = routeCalls(op.sim, DELETE_ADDON).map((d) => d.path);
+    for (const a of three) expect(deleted).toContainEqual(expect.stringContaining(a.id));
+  });
+
   it('without a lost answer nothing is listed for duplicates nor deleted', async () => {
     op.sim.setFaults([]);
     const name = 'plain';

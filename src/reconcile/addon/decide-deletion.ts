@@ -95,8 +95,16 @@ export interface DeletionInput {
    * deterministic name after this resource's own add-on is gone.
    */
   unconfirmedSince?: string | undefined;
-  /** Not looked yet (undefined), or what the lookups the `observe` decision asked for found. */
-  observation: { byId: Found | undefined; byName: Found | undefined } | undefined;
+  /**
+   * The create-pending annotation as stored, spent or not: when this resource's latest create call ended. With
+   * unconfirmed creates counted, any of them (this one included) may still surface until it is waited out.
+   */
+  lastCreate?: string | undefined;
+  /**
+   * Not looked yet (undefined), or what the lookups the `observe` decision asked for found: the recorded add-on,
+   * and every add-on of this provider under the deterministic name with the time the list was requested (epoch ms).
+   */
+  observation: { byId: Found | undefined; named: { at: number; found: Found[] } | undefined } | undefined;
   providerId: string;
   now: Date;
   graceMs: number;
@@ -105,14 +113,20 @@ export interface DeletionInput {
 export type DeletionDecision =
   | { action: 'orphan'; why: string }
   | { action: 'observe'; id: string | undefined; byName: boolean; why: string }
-  | { action: 'delete'; addon: Addon; why: string }
+  /** Delete these; then release, or (`then: 'wait'`) look again later: another create may still surface. */
+  | { action: 'delete'; addons: Addon[]; then: 'release' | 'wait'; why: string }
   | { action: 'wait'; why: string }
   | { action: 'release'; why: string };
 
 /**
- * Delete only under policy Delete, and only the add-on status records, or one this resource's own pending create
- * made (found by its deterministic name). The adoption annotation is never an input: an add-on the resource never
- * recorded as adopted is never deleted.
+ * Delete only under policy Delete, and only the add-on status records, or those this resource's own creates made
+ * (found by its deterministic name, which carries the resource's uid): its pending create, and every create it
+ * counted as unconfirmed, since each may have made an add-on the duplicate repair has not removed yet. The adoption
+ * annotation is never an input: an add-on the resource never recorded as adopted is never deleted.
+ *
+ * A release is final, so while a create of this resource may still surface, the deletion does not let go: it waits
+ * until the list it looked at was requested DELETION_WAIT_GRACES create graces after the latest such create (the
+ * list's own time, not the time of the decision: a list slow to arrive shows no more than when it was asked for).
  */
 export function decideDeletion(input: DeletionInput): DeletionDecision {
   if (input.policy.action === 'orphan') return { action: 'orphan', why: input.policy.why };
@@ -127,27 +141,48 @@ export function decideDeletion(input: DeletionInput): DeletionDecision {
       action: 'observe',
       id: input.statusId,
       byName: byNameToo,
-      why: byNameToo ? 'status id, then the name of a create that may still surface' : 'the add-on status records',
+      why: byNameToo ? 'status id, and the name of creates that may still surface' : 'the add-on status records',
     };
   }
-  const { byId, byName } = input.observation;
-  const mine = (f: Found | undefined) => f?.addon && !f.rival && f.addon.provider.id === input.providerId;
-  if (byId && mine(byId)) return { action: 'delete', addon: byId.addon!, why: "status records it as this resource's" };
-  if (byNameToo && byName && mine(byName)) {
-    return { action: 'delete', addon: byName.addon!, why: "made by this resource's own unrecorded create" };
+  const { byId, named } = input.observation;
+  const mine = (f: Found | undefined): f is Found & { addon: Addon } =>
+    !!f?.addon && !f.rival && f.addon.provider.id === input.providerId;
+  const targets: Addon[] = [];
+  if (mine(byId)) targets.push(byId.addon);
+  if (byNameToo) {
+    for (const f of named?.found ?? []) {
+      if (mine(f) && !targets.some((a) => a.id === f.addon.id)) targets.push(f.addon);
+    }
   }
-  // Such a create is waited out so its add-on cannot leak: a release is final, so a deletion waits longer than a
-  // create does before concluding (DELETION_WAIT_GRACES graces; Clever's list can lag longer than one grace). An
-  // unreadable time does not wait.
-  const waitMs = input.graceMs * DELETION_WAIT_GRACES;
-  const since = [input.pending, input.unconfirmedSince]
-    .map((t) => (t ? Date.parse(t) : NaN))
-    .filter((t) => !Number.isNaN(t));
-  if (since.some((t) => input.now.getTime() - t < waitMs)) {
-    return { action: 'wait', why: 'an earlier create call may still surface' };
+  const settling = mayStillSurface(input, byNameToo);
+  if (targets.length > 0) {
+    const recorded = mine(byId);
+    const why =
+      targets.length === 1 && recorded
+        ? "status records it as this resource's"
+        : recorded
+          ? "status records one; the others were made by this resource's own unrecorded creates"
+          : "made by this resource's own unrecorded create";
+    return { action: 'delete', addons: targets, then: settling ? 'wait' : 'release', why };
   }
+  if (settling) return { action: 'wait', why: 'an earlier create call may still surface' };
   if (byId?.rival) return { action: 'release', why: `${byId.rival} has the better claim on the recorded add-on` };
   return { action: 'release', why: "no add-on recorded as this resource's exists" };
+}
+
+/**
+ * Whether a create of this resource may still surface after the list the deletion looked at: its latest create
+ * (pending, or the last of those counted as unconfirmed) ended less than DELETION_WAIT_GRACES graces before the list
+ * was requested. Without a name lookup there is no list: the decision's time stands in. An unreadable time does not
+ * wait.
+ */
+function mayStillSurface(input: DeletionInput, byNameToo: boolean): boolean {
+  if (!byNameToo) return false;
+  const listedAt = input.observation?.named?.at ?? input.now.getTime();
+  const times = [input.pending, input.unconfirmedSince, input.unconfirmedSince ? input.lastCreate : undefined]
+    .map((t) => (t ? Date.parse(t) : NaN))
+    .filter((t) => !Number.isNaN(t));
+  return times.some((t) => listedAt - t < input.graceMs * DELETION_WAIT_GRACES);
 }
 
 export type AnnotationDecision =

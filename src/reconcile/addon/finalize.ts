@@ -40,6 +40,7 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
     statusId: recordedId(pass),
     pending: pass.pendingCreate,
     unconfirmedSince: parseUnconfirmed(pass.annotation(ANNOTATIONS.unconfirmedCreates))?.since,
+    lastCreate: pass.annotation(ANNOTATIONS.createPending),
     providerId: def.providerId,
     now: pass.now(),
     graceMs: c.graceMs,
@@ -52,26 +53,24 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
       const ext = await connect(c, pass, policy);
       const id = decision.id;
       const byId = id ? await lookUp(c, pass, () => heldForDeletion(c, pass, ext, id)) : undefined;
-      // The name is looked up only for this resource's own pending create, and only when the id gave nothing usable.
-      const byName =
-        decision.byName && !(byId?.addon && !byId.rival)
-          ? // A list requested now: a deletion concludes from it, and a release is final.
-            await lookUp(c, pass, () => ext.byName(addonName(def.kind, pass.uid), { maxAgeMs: 0, after: Date.now() }))
-          : undefined;
-      return { ext, byId, byName };
+      // Every add-on under the deterministic name, only while a create of this resource may have made one: from a
+      // list requested now (a deletion concludes from it, and a release is final).
+      const named = decision.byName ? await namedNow(c, pass, ext) : undefined;
+      return { ext, byId, named };
     });
     const next = decideDeletion({ ...input, now: pass.now(), observation });
-    if (next.action === 'wait') {
+    if (next.action === 'delete') {
+      for (const addon of next.addons) {
+        await blockedWithoutCredentials(pass, () => deleteAddon(c, pass, observation.ext, addon));
+      }
+    }
+    if (next.action === 'wait' || (next.action === 'delete' && next.then === 'wait')) {
       pass.condition('Ready', {
         status: 'False',
         reason: 'Deleting',
         message: 'waiting for an earlier create call to surface before deleting',
       });
       throw new Stop({ requeueAfterMs: POLL_MS });
-    }
-    if (next.action === 'delete') {
-      const addon = next.addon;
-      await blockedWithoutCredentials(pass, () => deleteAddon(c, pass, observation.ext, addon));
     }
   }
   await deleteOwnSecret(c, pass);
@@ -136,6 +135,20 @@ async function connect(c: StepContext, pass: Pass, policy: PolicyDecision): Prom
   const ext = await credentials.connect(pass.status.organisation ?? pass.spec?.organisation);
   pass.external = ext;
   return ext;
+}
+
+/**
+ * Every add-on of this provider under the resource's deterministic name, from a list requested now; `at` is when it
+ * was asked for, on the pass's clock (the list started no earlier, so it shows no less than Clever listed then).
+ */
+async function namedNow(c: StepContext, pass: Pass, ext: ExternalClient): Promise<{ at: number; found: Found[] }> {
+  const at = pass.now().getTime();
+  const snapshot = await ext.snapshot({ maxAgeMs: 0, after: Date.now() });
+  const named = snapshot.named(addonName(c.def.kind, pass.uid), c.def.providerId);
+  return {
+    at,
+    found: named.map((addon) => ({ addon, rival: adoptionRival(pass.res, addon.id, c.resources.list()) })),
+  };
 }
 
 /** What a lookup found, and whether another resource has the better claim on it. */

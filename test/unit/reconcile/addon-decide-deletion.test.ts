@@ -110,12 +110,14 @@ describe('decidePolicy (what the user asked for, read from the stored object)', 
 describe('decideDeletion', () => {
   const base = { statusId: undefined, pending: undefined, providerId: PROVIDER, now: NOW, graceMs: GRACE };
   const found = (a: Addon | undefined, rival?: string): Found => ({ addon: a, rival });
+  /** A list requested at `at` (default: the decision's time) showing these add-ons under the name. */
+  const listed = (found: Found[], at = NOW.getTime()) => ({ at, found });
 
   // The old matrix (policy x observation x intent), kept: the status-recorded add-on stands in for "its add-on".
   const observations = [
     { observed: 'not looked yet', observation: undefined },
-    { observed: 'nothing found', observation: { byId: found(undefined), byName: found(undefined) } },
-    { observed: 'its add-on found', observation: { byId: found(addon('addon_1')), byName: undefined } },
+    { observed: 'nothing found', observation: { byId: found(undefined), named: listed([]) } },
+    { observed: 'its add-on found', observation: { byId: found(addon('addon_1')), named: listed([]) } },
   ];
   const pendings = [
     { intent: 'no intent', pending: undefined },
@@ -129,7 +131,7 @@ describe('decideDeletion', () => {
         let action: string;
         if (policy.action === 'orphan') action = 'orphan';
         else if (!observation) action = 'observe';
-        else if (observation.byId.addon) action = 'delete';
+        else if (observation.byId.addon) action = intent === 'fresh intent' ? 'delete, then wait' : 'delete';
         else if (intent === 'fresh intent') action = 'wait';
         else action = 'release';
         return { situation: `${policy.action}, ${observed}, ${intent}`, policy, observation, pending, action };
@@ -138,15 +140,16 @@ describe('decideDeletion', () => {
   );
   it.each(matrix)('$situation -> $action', ({ policy, observation, pending, action }) => {
     const d = decideDeletion({ ...base, statusId: 'addon_1', policy, observation, pending });
-    expect(d.action).toBe(action);
-    if (d.action === 'delete') expect(d.addon.id).toBe('addon_1');
+    expect(d.action === 'delete' && d.then === 'wait' ? 'delete, then wait' : d.action).toBe(action);
+    if (d.action === 'delete') expect(d.addons.map((a) => a.id)).toEqual(['addon_1']);
   });
 
   const rows: {
     situation: string;
     input: Partial<DeletionInput>;
     action: string;
-    deletes?: string;
+    deletes?: string[];
+    then?: 'release' | 'wait';
     lookUp?: { id: string | undefined; byName: boolean };
     why: string;
   }[] = [
@@ -171,26 +174,37 @@ describe('decideDeletion', () => {
       why: 'its own create may have made one: found by its deterministic name',
     },
     {
+      situation: 'what to look up: status id AND the name when unconfirmed creates are counted',
+      input: { statusId: 'addon_own', unconfirmedSince: ago(30_000) },
+      action: 'observe',
+      lookUp: { id: 'addon_own', byName: true },
+      why: 'a duplicate the repair has not removed yet is found only by name',
+    },
+    {
+      situation: 'a spent intent without unconfirmed creates: no name lookup',
+      input: { statusId: 'addon_own', lastCreate: ago(1_000) },
+      action: 'observe',
+      lookUp: { id: 'addon_own', byName: false },
+      why: 'status records what the intent made',
+    },
+    {
       situation: 'ADVERSARIAL (a): status add-on gone (a lost DELETE answer), an annotation names another',
-      input: { statusId: 'addon_own', observation: { byId: found(undefined), byName: undefined } },
+      input: { statusId: 'addon_own', observation: { byId: found(undefined), named: undefined } },
       action: 'release',
       why: 'the annotated add-on was never looked up, let alone deleted',
     },
     {
       situation: 'ADVERSARIAL (b): applied with an annotation, the pass failed before observe',
-      input: { observation: { byId: undefined, byName: undefined } },
+      input: { observation: { byId: undefined, named: undefined } },
       action: 'release',
       why: 'status records nothing: nothing to delete, the annotated add-on never looked up',
     },
     {
-      situation: 'ADVERSARIAL (c): status add-on deleted outside, the annotation names another',
-      input: { statusId: 'addon_own', observation: { byId: found(undefined), byName: undefined } },
-      action: 'release',
-      why: 'only the recorded add-on may go',
-    },
-    {
-      situation: 'a name match without a pending create is not deleted',
-      input: { statusId: 'addon_gone', observation: { byId: found(undefined), byName: found(addon('addon_named')) } },
+      situation: 'a name match without a pending or unconfirmed create is not deleted',
+      input: {
+        statusId: 'addon_gone',
+        observation: { byId: found(undefined), named: listed([found(addon('addon_named'))]) },
+      },
       action: 'release',
       why: 'the name lookup is for an unrecorded create only',
     },
@@ -200,19 +214,64 @@ describe('decideDeletion', () => {
       situation: 'an unconfirmed create counted, status add-on already gone: the one under the name goes too',
       input: {
         statusId: 'addon_own',
-        unconfirmedSince: ago(30_000),
-        observation: { byId: found(undefined), byName: found(addon('addon_late')) },
+        unconfirmedSince: ago(400_000),
+        observation: { byId: found(undefined), named: listed([found(addon('addon_late'))]) },
       },
       action: 'delete',
-      deletes: 'addon_late',
+      deletes: ['addon_late'],
+      then: 'release',
       why: 'an unconfirmed create of this resource made it',
+    },
+    {
+      // Chaos short-lag, seed 13: three creates, two answers lost; status records the third; the resource is
+      // deleted before the repair removed the other two. Deleting only the recorded one leaked both.
+      situation: 'ADVERSARIAL: the recorded add-on AND two unrepaired duplicates under the name: all three go',
+      input: {
+        statusId: 'addon_own',
+        unconfirmedSince: ago(400_000),
+        lastCreate: ago(380_000),
+        observation: {
+          byId: found(addon('addon_own')),
+          named: listed([found(addon('addon_dup1')), found(addon('addon_own')), found(addon('addon_dup2'))]),
+        },
+      },
+      action: 'delete',
+      deletes: ['addon_own', 'addon_dup1', 'addon_dup2'],
+      then: 'release',
+      why: 'every create this resource counted may have made one',
+    },
+    {
+      situation: 'duplicates deleted while the latest create is within the wait: look again before letting go',
+      input: {
+        statusId: 'addon_own',
+        unconfirmedSince: ago(100_000),
+        lastCreate: ago(60_000),
+        observation: { byId: found(addon('addon_own')), named: listed([found(addon('addon_dup1'))]) },
+      },
+      action: 'delete',
+      deletes: ['addon_own', 'addon_dup1'],
+      then: 'wait',
+      why: 'the latest unconfirmed create may surface after this list',
+    },
+    {
+      // The spent intent: status.createdFromIntent equals the annotation, so it is no longer pending; with
+      // unconfirmed creates counted, its time still bounds when the last of them may surface.
+      situation: 'ADVERSARIAL: first unconfirmed long ago, the latest create (spent intent) recent: wait',
+      input: {
+        statusId: 'addon_own',
+        unconfirmedSince: ago(400_000),
+        lastCreate: ago(60_000),
+        observation: { byId: found(undefined), named: listed([]) },
+      },
+      action: 'wait',
+      why: 'waiting from the first unconfirmed create only ends the wait before the latest one could surface',
     },
     {
       situation: 'an unconfirmed create counted, nothing under the name yet: wait (it may still surface)',
       input: {
         statusId: 'addon_own',
         unconfirmedSince: ago(30_000),
-        observation: { byId: found(undefined), byName: found(undefined) },
+        observation: { byId: found(undefined), named: listed([]) },
       },
       action: 'wait',
       why: 'the list may not show it yet',
@@ -222,22 +281,43 @@ describe('decideDeletion', () => {
       input: {
         statusId: 'addon_own',
         unconfirmedSince: ago(400_000),
-        observation: { byId: found(undefined), byName: found(undefined) },
+        observation: { byId: found(undefined), named: listed([]) },
       },
       action: 'release',
       why: 'five graces passed',
     },
     {
       situation: 'a pending create past one grace but within five: still waited out',
-      input: { pending: ago(120_000), observation: { byId: undefined, byName: found(undefined) } },
+      input: { pending: ago(120_000), observation: { byId: undefined, named: listed([]) } },
       action: 'wait',
       why: 'a deletion waits longer than a create: a release is final',
     },
     {
+      // The guard's assumption fails: the decision is made well past the wait, but the list it rests on was asked
+      // for inside it (a slow or retried list call). The list's own time decides.
+      situation: 'ADVERSARIAL: decided after the wait, on a list requested within it: wait',
+      input: {
+        pending: ago(400_000),
+        observation: { byId: undefined, named: listed([], NOW.getTime() - 150_000) },
+      },
+      action: 'wait',
+      why: 'the list shows no more than when it was requested (250 s after the create, under 5 graces)',
+    },
+    {
+      situation: 'decided after the wait, on a list requested after it: release',
+      input: {
+        pending: ago(400_000),
+        observation: { byId: undefined, named: listed([], NOW.getTime() - 50_000) },
+      },
+      action: 'release',
+      why: 'the list was requested 350 s after the create',
+    },
+    {
       situation: 'lost create answer: found by name under the intent, deleted (no leak)',
-      input: { pending: ago(120_000), observation: { byId: undefined, byName: found(addon('addon_named')) } },
+      input: { pending: ago(400_000), observation: { byId: undefined, named: listed([found(addon('addon_named'))]) } },
       action: 'delete',
-      deletes: 'addon_named',
+      deletes: ['addon_named'],
+      then: 'release',
       why: 'this resource itself created it',
     },
     {
@@ -247,15 +327,16 @@ describe('decideDeletion', () => {
       input: {
         statusId: 'addon_named',
         pending: ago(5_000),
-        observation: { byId: found(addon('addon_named')), byName: undefined },
+        observation: { byId: found(addon('addon_named')), named: listed([found(addon('addon_named'))]) },
       },
       action: 'delete',
-      deletes: 'addon_named',
-      why: 'status records it; the name is not needed',
+      deletes: ['addon_named'],
+      then: 'wait',
+      why: 'status records it; its intent is recent, so the name is looked at again before letting go',
     },
     {
       situation: 'no status id and no intent: no name lookup, even though a create may once have been made',
-      input: { observation: { byId: undefined, byName: found(addon('addon_named')) } },
+      input: { observation: { byId: undefined, named: listed([found(addon('addon_named'))]) } },
       action: 'release',
       why: 'the name alone is no lead; the reconciler never removes the intent before status records the id',
     },
@@ -264,32 +345,36 @@ describe('decideDeletion', () => {
       input: {
         statusId: 'addon_old',
         pending: ago(1_000),
-        observation: { byId: found(undefined), byName: found(addon('addon_new')) },
+        observation: { byId: found(undefined), named: listed([found(addon('addon_new'))]) },
       },
       action: 'delete',
-      deletes: 'addon_new',
+      deletes: ['addon_new'],
+      then: 'wait',
       why: 'its own pending create',
     },
     {
       situation: 'recorded add-on held by an older resource (two adopted at once)',
-      input: { statusId: 'addon_1', observation: { byId: found(addon('addon_1'), 'ns/older'), byName: undefined } },
+      input: { statusId: 'addon_1', observation: { byId: found(addon('addon_1'), 'ns/older'), named: undefined } },
       action: 'release',
       why: 'the other resource has the better claim',
     },
     {
-      situation: 'named add-on held by another resource',
+      situation: 'named add-ons held by another resource or of another provider are never deleted',
       input: {
         pending: ago(400_000),
-        observation: { byId: undefined, byName: found(addon('addon_named'), 'ns/other') },
+        observation: {
+          byId: undefined,
+          named: listed([found(addon('addon_named'), 'ns/other'), found(addon('addon_pg', 'postgresql-addon'))]),
+        },
       },
       action: 'release',
-      why: 'the other resource has the better claim',
+      why: 'the other resource has the better claim; another kind is not ours',
     },
     {
       situation: 'recorded id now resolves to another provider',
       input: {
         statusId: 'addon_1',
-        observation: { byId: found(addon('addon_1', 'postgresql-addon')), byName: undefined },
+        observation: { byId: found(addon('addon_1', 'postgresql-addon')), named: undefined },
       },
       action: 'release',
       why: 'never delete an add-on of another kind',
@@ -298,6 +383,7 @@ describe('decideDeletion', () => {
       situation: 'orphan-on-delete annotation under policy Delete',
       input: {
         statusId: 'addon_1',
+        unconfirmedSince: ago(1_000),
         policy: { action: 'orphan', warning: undefined, by: 'annotation', why: 'annotation' },
       },
       action: 'orphan',
@@ -318,10 +404,10 @@ describe('decideDeletion', () => {
       why: 'cannot tell what the user asked for: keep it',
     },
   ];
-  it.each(rows)('$situation -> $action ($why)', ({ input, action, deletes, lookUp }) => {
+  it.each(rows)('$situation -> $action ($why)', ({ input, action, deletes, then, lookUp }) => {
     const d = decideDeletion({ ...base, policy: DELETE, observation: undefined, ...input });
     expect(d.action).toBe(action);
-    if (d.action === 'delete') expect(d.addon.id).toBe(deletes);
+    if (d.action === 'delete') expect({ deletes: d.addons.map((a) => a.id), then: d.then }).toEqual({ deletes, then });
     if (d.action === 'observe') expect({ id: d.id, byName: d.byName }).toEqual(lookUp);
   });
 });
