@@ -213,6 +213,31 @@ describe('7. duplicates bounded: list lag longer than the create grace, a lost c
     for (const a of three) expect(deleted).toContainEqual(expect.stringContaining(a.id));
   });
 
+  // The same under deletionPolicy Orphan (chaos short-lag, seed 13, a Metabase): the recorded add-on is the one the
+  // user keeps; the two its lost create answers made were left on Clever, never recorded nor bound.
+  it('deleted before the repair under Orphan: the recorded add-on stays, both duplicates go', async () => {
+    op.sim.setFaults([{ route: CREATE_ADDON, kind: 'commitThenFail', count: 2 }]);
+    const name = 'orphaned-early';
+    const from = routeCalls(op.sim, CREATE_ADDON).length;
+    const created = await ns.create(REDIS, name, { ...SPEC, deletionPolicy: 'Orphan' });
+    const recorded = await eventually(
+      async () => (await ns.get(REDIS, name))?.status?.addonId,
+      20_000,
+      'the third create recorded in status',
+    );
+    expect(routeCalls(op.sim, CREATE_ADDON).length - from).toBe(3);
+    const three = named(op.sim, created);
+    expect(three).toHaveLength(3);
+    await ns.delete(REDIS, name);
+    await ns.waitGone(REDIS, name, 60_000);
+    expect(named(op.sim, created).map((a) => a.id)).toEqual([recorded]);
+    const deleted = routeCalls(op.sim, DELETE_ADDON).map((d) => d.path);
+    for (const a of three.filter((x) => x.id !== recorded)) {
+      expect(deleted).toContainEqual(expect.stringContaining(a.id));
+    }
+    expect(deleted.some((p) => p.includes(recorded))).toBe(false);
+  });
+
   it('without a lost answer nothing is listed for duplicates nor deleted', async () => {
     op.sim.setFaults([]);
     const name = 'plain';

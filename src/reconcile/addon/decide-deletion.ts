@@ -5,6 +5,7 @@
 // intent, found by its deterministic name), is ever deleted; when the operator cannot tell what the user asked for,
 // the add-on is kept and the resource says why.
 import type { Addon } from '../../clever/index.ts';
+import { decideDuplicates, type Unconfirmed } from './decide-duplicates.ts';
 
 /** The warning a deletion that keeps the add-on for lack of certainty carries: the field that could not be read. */
 export interface DeletionWarning {
@@ -183,6 +184,75 @@ function mayStillSurface(input: DeletionInput, byNameToo: boolean): boolean {
     .map((t) => (t ? Date.parse(t) : NaN))
     .filter((t) => !Number.isNaN(t));
   return times.some((t) => listedAt - t < input.graceMs * DELETION_WAIT_GRACES);
+}
+
+export interface OrphanCleanupInput {
+  /** From decidePolicy: only an Orphan chosen by the policy itself cleans up (not the annotation, not uncertainty). */
+  policy: PolicyDecision;
+  /** status.addonId, status.addon and status.realId: the kept add-on's ids. */
+  statusIds: readonly (string | undefined)[];
+  /** The create-pending annotation, while pending (not spent). */
+  pending: string | undefined;
+  /** The unconfirmed-creates annotation, parsed. */
+  unconfirmed: Unconfirmed | undefined;
+  /** The create-pending annotation as stored, spent or not: when this resource's latest create call ended. */
+  lastCreate: string | undefined;
+  /** The deterministic name. */
+  name: string;
+  /** The adoption annotation is set. */
+  adopting: boolean;
+  /** Not looked yet, or the recorded add-on (undefined: not found) and the add-ons under the name, with the list's time. */
+  observation: { held: Addon | undefined; named: { at: number; found: Addon[] } } | undefined;
+  now: Date;
+  graceMs: number;
+}
+
+export type OrphanCleanupDecision =
+  | { action: 'none'; why: string }
+  | { action: 'observe'; id: string; why: string }
+  | { action: 'remove'; addons: Addon[]; then: 'release' | 'wait'; why: string }
+  | { action: 'wait'; why: string };
+
+/**
+ * Policy Orphan keeps the add-on status records; it does not keep the extra add-ons this resource's own lost create
+ * answers made (never recorded, never bound: duplicates the repair had not removed yet when the resource was
+ * deleted). Those are removed under the duplicate rule (decideDuplicates) before the resource goes, and the
+ * resource waits, as a Delete does, until a list requested five create graces after its latest create. Only with
+ * every intent spent and the kept add-on found: with a create still pending, or the recorded add-on gone, there is
+ * no telling which add-on the user meant to keep, and everything stays.
+ */
+export function decideOrphanCleanup(input: OrphanCleanupInput): OrphanCleanupDecision {
+  const id = input.statusIds[0];
+  if (input.policy.action !== 'orphan' || input.policy.by !== 'policy') {
+    return { action: 'none', why: 'not an Orphan chosen by the policy: nothing is touched' };
+  }
+  if (!input.unconfirmed) return { action: 'none', why: 'no create of this resource went unconfirmed' };
+  if (!id) return { action: 'none', why: 'status records no add-on: no telling which one to keep' };
+  if (input.pending !== undefined)
+    return { action: 'none', why: 'a create is still pending: no telling which to keep' };
+  if (!input.observation) return { action: 'observe', id, why: 'the kept add-on, and what its lost creates made' };
+  const { held, named } = input.observation;
+  if (!held) return { action: 'none', why: 'the recorded add-on was not found: nothing is touched' };
+  const verdicts = decideDuplicates({
+    name: input.name,
+    held,
+    recorded: held.id === id,
+    adopting: input.adopting,
+    statusIds: input.statusIds,
+    named: named.found,
+    unconfirmed: input.unconfirmed,
+  });
+  const remove = verdicts.filter((v) => v.action === 'remove').map((v) => v.addon);
+  const times = [input.unconfirmed.since, input.lastCreate]
+    .map((t) => (t ? Date.parse(t) : NaN))
+    .filter((t) => !Number.isNaN(t));
+  const settling = times.some((t) => named.at - t < input.graceMs * DELETION_WAIT_GRACES);
+  if (remove.length > 0) {
+    const why = 'made by creates whose answers were lost; never recorded nor bound (the recorded add-on stays)';
+    return { action: 'remove', addons: remove, then: settling ? 'wait' : 'release', why };
+  }
+  if (settling) return { action: 'wait', why: 'a create whose answer was lost may still surface' };
+  return { action: 'none', why: 'nothing under the name but the kept add-on' };
 }
 
 export type AnnotationDecision =

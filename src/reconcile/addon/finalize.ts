@@ -13,7 +13,14 @@ import { isOurSecret } from '../secret.ts';
 import { CredentialsError } from '../sessions.ts';
 import { lastBoundName } from './last-bound.ts';
 import { adoptionRival, findHeld } from './adoption.ts';
-import { decideAnnotation, decideDeletion, decidePolicy, type Found, type PolicyDecision } from './decide-deletion.ts';
+import {
+  decideAnnotation,
+  decideDeletion,
+  decideOrphanCleanup,
+  decidePolicy,
+  type Found,
+  type PolicyDecision,
+} from './decide-deletion.ts';
 import type { ExternalClient } from './external.ts';
 import { parseUnconfirmed } from './decide-duplicates.ts';
 import { DeletionBlockedError, POLL_MS } from './failures.ts';
@@ -47,10 +54,11 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
   };
   const decision = decideDeletion({ ...input, observation: undefined });
   if (decision.action === 'orphan') {
+    await removeLostCreates(c, pass, policy);
     await orphan(c, pass, policy);
   } else if (decision.action === 'observe') {
     const observation = await blockedWithoutCredentials(pass, async () => {
-      const ext = await connect(c, pass, policy);
+      const ext = await connect(c, pass, policy.action === 'delete' ? policy.credentialsRef : undefined);
       const id = decision.id;
       const byId = id ? await lookUp(c, pass, () => heldForDeletion(c, pass, ext, id)) : undefined;
       // Every add-on under the deterministic name, only while a create of this resource may have made one: from a
@@ -110,6 +118,69 @@ async function orphan(c: StepContext, pass: Pass, policy: PolicyDecision): Promi
   }
 }
 
+/**
+ * Under policy Orphan, the extra add-ons this resource's lost create answers made go before it does (decideOrphanCleanup);
+ * the recorded one stays. Missing or refused credentials do not hold an Orphan deletion: the resource goes and a
+ * Warning says what may be left under its name.
+ */
+async function removeLostCreates(c: StepContext, pass: Pass, policy: PolicyDecision): Promise<void> {
+  const input = {
+    policy,
+    statusIds: [pass.status.addonId, pass.status.addon, pass.status.realId],
+    pending: pass.pendingCreate,
+    unconfirmed: parseUnconfirmed(pass.annotation(ANNOTATIONS.unconfirmedCreates)),
+    lastCreate: pass.annotation(ANNOTATIONS.createPending),
+    name: addonName(c.def.kind, pass.uid),
+    adopting: pass.annotation(ANNOTATIONS.addonId) !== undefined,
+    now: pass.now(),
+    graceMs: c.graceMs,
+  };
+  const first = decideOrphanCleanup({ ...input, observation: undefined });
+  if (first.action !== 'observe') return;
+  // The credentials the add-on was made with: the spec's, read only from a spec that parses.
+  if (!pass.spec) {
+    pass.emit(
+      'Warning',
+      'DeletionUncertain',
+      `the spec cannot be read, so add-ons made by this resource's lost create calls were not looked for; any is left on Clever Cloud under the name ${input.name}`,
+    );
+    return;
+  }
+  let ext: ExternalClient;
+  let observation: { held: Addon | undefined; named: { at: number; found: Addon[] } };
+  try {
+    ext = await connect(c, pass, pass.spec.credentialsRef);
+    const held = await heldForDeletion(c, pass, ext, first.id);
+    const named = await namedNow(c, pass, ext);
+    observation = { held, named: { at: named.at, found: named.found.flatMap((f) => (f.addon ? [f.addon] : [])) } };
+  } catch (err) {
+    if (!(err instanceof CredentialsError) && !(err instanceof UnauthorizedError)) throw err;
+    pass.emit(
+      'Warning',
+      'DeletionUncertain',
+      `could not look for add-ons made by this resource's lost create calls (${err.message}); any is left on Clever Cloud under the name ${input.name}`,
+    );
+    return;
+  }
+  const next = decideOrphanCleanup({ ...input, now: pass.now(), observation });
+  if (next.action === 'remove') {
+    for (const addon of next.addons) {
+      await deleteBuckets(c, pass, ext, addon);
+      await ext.delete(addon.id);
+      pass.emit('Warning', 'DuplicateRemoved', `removed add-on ${addon.id}: ${next.why}`);
+    }
+  }
+  if (next.action === 'wait' || (next.action === 'remove' && next.then === 'wait')) {
+    pass.condition('Ready', {
+      status: 'False',
+      reason: 'Deleting',
+      message:
+        'waiting for earlier create calls to surface before letting go (deletionPolicy Orphan keeps the recorded add-on)',
+    });
+    throw new Stop({ requeueAfterMs: POLL_MS });
+  }
+}
+
 /** The add-on status records as this resource's (created or adopted). */
 function recordedId(pass: Pass): string | undefined {
   return pass.status.addonId ?? pass.status.addon;
@@ -127,8 +198,7 @@ function reportIgnoredAnnotation(pass: Pass): void {
   if (annotation.action === 'ignore') pass.emit('Warning', 'AdoptionAnnotationIgnored', annotation.message);
 }
 
-async function connect(c: StepContext, pass: Pass, policy: PolicyDecision): Promise<ExternalClient> {
-  const ref = policy.action === 'delete' ? policy.credentialsRef : undefined;
+async function connect(c: StepContext, pass: Pass, ref: { name: string } | undefined): Promise<ExternalClient> {
   // A deletion acts on the credentials as they are now: removed ones are not used for it (guarantee 10).
   const credentials = await c.clever.open(pass.namespace, ref, { fresh: true });
   pass.credentialsSource = credentials.source;

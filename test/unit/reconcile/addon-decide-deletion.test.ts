@@ -6,9 +6,11 @@ import type { Addon } from '../../../src/clever/index.ts';
 import {
   decideAnnotation,
   decideDeletion,
+  decideOrphanCleanup,
   decidePolicy,
   type DeletionInput,
   type Found,
+  type OrphanCleanupInput,
   type PolicyDecision,
 } from '../../../src/reconcile/addon/decide-deletion.ts';
 import { ANNOTATIONS } from '../../../src/reconcile/names.ts';
@@ -409,6 +411,115 @@ describe('decideDeletion', () => {
     expect(d.action).toBe(action);
     if (d.action === 'delete') expect({ deletes: d.addons.map((a) => a.id), then: d.then }).toEqual({ deletes, then });
     if (d.action === 'observe') expect({ id: d.id, byName: d.byName }).toEqual(lookUp);
+  });
+});
+
+describe('decideOrphanCleanup (policy Orphan keeps the recorded add-on, not what lost create answers made)', () => {
+  const NAME = 'kubernetes::Redis::uid-1';
+  const named = (id: string, createdAgo = 100_000, providerId = PROVIDER): Addon =>
+    ({
+      id,
+      realId: `real_${id}`,
+      name: NAME,
+      provider: { id: providerId },
+      creationDate: NOW.getTime() - createdAgo,
+    }) as unknown as Addon;
+  const KEPT = named('addon_kept', 90_000);
+  const base: OrphanCleanupInput = {
+    policy: ORPHAN,
+    statusIds: ['addon_kept', undefined, 'real_addon_kept'],
+    pending: undefined,
+    unconfirmed: { count: 2, since: ago(400_000) },
+    lastCreate: ago(380_000),
+    name: NAME,
+    adopting: false,
+    observation: undefined,
+    now: NOW,
+    graceMs: GRACE,
+  };
+  /** What the lookups found: the recorded add-on (null: Clever says it is gone) and the list under the name. */
+  const seen = (found: Addon[], at = NOW.getTime(), held: Addon | null = KEPT) => ({
+    held: held ?? undefined,
+    named: { at, found },
+  });
+  const rows: {
+    situation: string;
+    input: Partial<OrphanCleanupInput>;
+    action: string;
+    removes?: string[];
+    then?: string;
+  }[] = [
+    { situation: 'not looked yet: the recorded add-on and the name', input: {}, action: 'observe' },
+    {
+      // Chaos short-lag, seed 13: a Metabase under Orphan, deleted after its third create was recorded and before
+      // the repair saw the first two: three add-ons were left, two of them never recorded nor bound.
+      situation: 'ADVERSARIAL: two unrepaired duplicates next to the kept add-on: both go, the kept one stays',
+      input: { observation: seen([named('addon_lost1', 120_000), KEPT, named('addon_lost2', 110_000)]) },
+      action: 'remove',
+      removes: ['addon_lost1', 'addon_lost2'],
+      then: 'release',
+    },
+    {
+      situation: 'duplicates removed while the latest create is within the wait: look again before letting go',
+      input: { lastCreate: ago(60_000), observation: seen([named('addon_lost1'), KEPT]) },
+      action: 'remove',
+      removes: ['addon_lost1'],
+      then: 'wait',
+    },
+    {
+      situation: 'nothing under the name yet, the latest create recent: wait',
+      input: { lastCreate: ago(60_000), observation: seen([KEPT]) },
+      action: 'wait',
+    },
+    {
+      situation: 'ADVERSARIAL: decided after the wait, on a list requested within it: wait',
+      input: { observation: seen([KEPT], NOW.getTime() - 150_000) },
+      action: 'wait',
+    },
+    {
+      situation: 'nothing else under the name, long after: let go',
+      input: { observation: seen([KEPT]) },
+      action: 'none',
+    },
+    {
+      situation: 'more add-ons under the name than lost creates: none removed (something else made one)',
+      input: { observation: seen([named('a1'), named('a2'), named('a3'), KEPT]) },
+      action: 'none',
+    },
+    {
+      situation: 'the orphan-on-delete annotation: nothing touched',
+      input: { policy: { ...ORPHAN, by: 'annotation' } },
+      action: 'none',
+    },
+    {
+      situation: 'an unreadable policy: nothing touched',
+      input: { policy: { action: 'orphan', by: 'uncertain', warning: { field: 'spec', message: 'm' }, why: 'x' } },
+      action: 'none',
+    },
+    { situation: 'policy Delete: not this function', input: { policy: DELETE }, action: 'none' },
+    { situation: 'no unconfirmed create: no lookup at all', input: { unconfirmed: undefined }, action: 'none' },
+    {
+      situation: 'status records nothing: no telling which to keep',
+      input: { statusIds: [undefined, undefined, undefined] },
+      action: 'none',
+    },
+    { situation: 'a create still pending: no telling which to keep', input: { pending: ago(1_000) }, action: 'none' },
+    {
+      situation: 'the recorded add-on was not found: nothing touched',
+      input: { observation: seen([named('addon_lost1')], NOW.getTime(), null) },
+      action: 'none',
+    },
+    {
+      situation: 'adopted (the adoption annotation): the one under the name may be the one bound before',
+      input: { adopting: true, observation: seen([named('addon_lost1'), KEPT]) },
+      action: 'none',
+    },
+  ];
+  it.each(rows)('$situation -> $action', ({ input, action, removes, then }) => {
+    const d = decideOrphanCleanup({ ...base, ...input });
+    expect(d.action).toBe(action);
+    if (d.action === 'remove') expect({ removes: d.addons.map((a) => a.id), then: d.then }).toEqual({ removes, then });
+    if (d.action === 'observe') expect(d.id).toBe('addon_kept');
   });
 });
 

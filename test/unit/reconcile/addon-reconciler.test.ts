@@ -635,5 +635,38 @@ describe('AddonReconciler with fakes', () => {
       expect(clever.addons.size).toBe(1);
       expect(events.map((e) => e.reason)).toContain('Orphaned');
     });
+
+    describe('policy Orphan after lost create answers (a duplicate the repair had not removed yet)', () => {
+      const orphanWithDuplicate = async () => {
+        setup(resource({ spec: { deletionPolicy: 'Orphan' } }));
+        await pass();
+        const kept = kube.resource.status!.addonId!;
+        const duplicate = clever.add(addonName('Redis', UID));
+        annotate({ [ANNOTATIONS.unconfirmedCreates]: `1;${new Date(T0 - 1_000).toISOString()}` });
+        deleting();
+        // Past the deletion's wait (five create graces) after the latest create.
+        clock = T0 + 6 * 60_000;
+        return { kept, duplicate };
+      };
+
+      it('the duplicate goes, the recorded add-on stays', async () => {
+        const { kept, duplicate } = await orphanWithDuplicate();
+        expect(await pass()).toEqual({});
+        expect(kube.resource.metadata?.finalizers).toEqual([]);
+        expect([...clever.addons.keys()]).toEqual([kept]);
+        expect(journal.filter((j) => j.startsWith('clever.delete'))).toEqual([`clever.delete ${duplicate.id}`]);
+        expect(events.map((e) => e.reason)).toEqual(['DuplicateRemoved', 'Orphaned']);
+      });
+
+      it('credentials gone: the resource still goes (Orphan never waits for them), a Warning names what may be left', async () => {
+        const { duplicate } = await orphanWithDuplicate();
+        clever.noCredentials = new CredentialsError('CredentialsMissing', 'no Secret ns/clever-kubernetes-operator');
+        expect(await pass()).toEqual({});
+        expect(kube.resource.metadata?.finalizers).toEqual([]);
+        expect(clever.addons.has(duplicate.id)).toBe(true);
+        expect(events).toMatchObject([{ type: 'Warning', reason: 'DeletionUncertain' }, { reason: 'Orphaned' }]);
+        expect(events[0]!.message).toContain(addonName('Redis', UID));
+      });
+    });
   });
 });
