@@ -187,51 +187,44 @@ describe('7. duplicates bounded: list lag longer than the create grace, a lost c
     expect(pendingCreate(res)).toBeUndefined();
   });
 
-  // Chaos short-lag (seed 13) leaked this way: a resource deleted after status recorded its third create, before
-  // the repair could see the two whose answers were lost. Deleting only the recorded add-on left both on Clever.
-  it('deleted before the repair: the recorded add-on and both duplicates under its name go, none is left', async () => {
+  /**
+   * Two create answers lost, the third create recorded; the resource is deleted as soon as status records it, while
+   * Clever's list (6 s behind) shows none of the three, so the repair has not run. Returns what Clever holds then.
+   */
+  const deleteAfterThreeCreates = async (name: string, spec: Record<string, unknown>) => {
     op.sim.setFaults([{ route: CREATE_ADDON, kind: 'commitThenFail', count: 2 }]);
-    const name = 'deleted-early';
     const from = routeCalls(op.sim, CREATE_ADDON).length;
-    const created = await ns.create(REDIS, name, SPEC);
+    const created = await ns.create(REDIS, name, spec);
     const recorded = await eventually(
       async () => (await ns.get(REDIS, name))?.status?.addonId,
       20_000,
       'the third create recorded in status',
     );
-    // Three add-ons exist on Clever; its list (6 s behind) shows none of them yet, so the repair has not run.
     expect(routeCalls(op.sim, CREATE_ADDON).length - from).toBe(3);
     const three = named(op.sim, created);
-    expect(three).toHaveLength(3);
+    expect(three.map((a) => a.id)).toHaveLength(3);
     expect(three.map((a) => a.id)).toContain(recorded);
     const unconfirmed = (await ns.get(REDIS, name))?.metadata?.annotations?.[ANNOTATIONS.unconfirmedCreates];
     expect(unconfirmed).toMatch(/^2;/);
     await ns.delete(REDIS, name);
     await ns.waitGone(REDIS, name, 60_000);
+    return { created, recorded, three, deleted: routeCalls(op.sim, DELETE_ADDON).map((d) => d.path) };
+  };
+
+  // Chaos short-lag (seed 13) leaked this way: a resource deleted after status recorded its third create, before
+  // the repair could see the two whose answers were lost. Deleting only the recorded add-on left both on Clever.
+  it('deleted before the repair: the recorded add-on and both duplicates under its name go, none is left', async () => {
+    const { created, three, deleted } = await deleteAfterThreeCreates('deleted-early', SPEC);
     expect(named(op.sim, created)).toEqual([]);
-    const deleted = routeCalls(op.sim, DELETE_ADDON).map((d) => d.path);
     for (const a of three) expect(deleted).toContainEqual(expect.stringContaining(a.id));
   });
 
   // The same under deletionPolicy Orphan (chaos short-lag, seed 13, a Metabase): the recorded add-on is the one the
   // user keeps; the two its lost create answers made were left on Clever, never recorded nor bound.
   it('deleted before the repair under Orphan: the recorded add-on stays, both duplicates go', async () => {
-    op.sim.setFaults([{ route: CREATE_ADDON, kind: 'commitThenFail', count: 2 }]);
-    const name = 'orphaned-early';
-    const from = routeCalls(op.sim, CREATE_ADDON).length;
-    const created = await ns.create(REDIS, name, { ...SPEC, deletionPolicy: 'Orphan' });
-    const recorded = await eventually(
-      async () => (await ns.get(REDIS, name))?.status?.addonId,
-      20_000,
-      'the third create recorded in status',
-    );
-    expect(routeCalls(op.sim, CREATE_ADDON).length - from).toBe(3);
-    const three = named(op.sim, created);
-    expect(three).toHaveLength(3);
-    await ns.delete(REDIS, name);
-    await ns.waitGone(REDIS, name, 60_000);
+    const spec = { ...SPEC, deletionPolicy: 'Orphan' };
+    const { created, recorded, three, deleted } = await deleteAfterThreeCreates('orphaned-early', spec);
     expect(named(op.sim, created).map((a) => a.id)).toEqual([recorded]);
-    const deleted = routeCalls(op.sim, DELETE_ADDON).map((d) => d.path);
     for (const a of three.filter((x) => x.id !== recorded)) {
       expect(deleted).toContainEqual(expect.stringContaining(a.id));
     }
