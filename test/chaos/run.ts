@@ -636,6 +636,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     const durationMs = Date.now() - started;
     if (!results.every((r) => r.count === 0)) {
+      // A failing run lasts its whole settle window: that is waiting for the invariants, not a stalled operator.
+      const settleS = Math.round(Math.max(options.settleTimeoutMs, 2.5 * driftSeconds * 1_000) / 1000);
+      log(`chaos ${options.seed}: invariants still failing at the end of the ${settleS} s settle window`);
       // Where the work stands in each replica: queue depth, work in flight and the longest-running reconcile per kind.
       for (let i = 0; i < replicaCount; i++) {
         const text = await fetch(`http://127.0.0.1:${metricsPorts[i]}/metrics`)
