@@ -1,9 +1,10 @@
 // The deletion decisions, pure like the rest of decide.ts: which deletion policy holds (read from the stored
-// object as it is, since the spec may no longer parse), which add-on a resource being deleted may delete, and what
-// an adoption annotation that disagrees with status amounts to. The rule throughout: only the add-on recorded in
-// status (created or adopted by this resource), or one this resource itself may have created (its create-pending
-// intent, found by its deterministic name), is ever deleted; when the operator cannot tell what the user asked for,
-// the add-on is kept and the resource says why.
+// object as it is, since the spec may no longer parse), which add-ons a resource being deleted may delete (under
+// Delete, and under Orphan), and what an adoption annotation that disagrees with status amounts to. The rule
+// throughout: only the add-on recorded in status (created or adopted by this resource), and those this resource's
+// own unrecorded create calls made (its create-pending intent and unconfirmed creates, found by its deterministic
+// name), are ever deleted; when the operator cannot tell what the user asked for, the add-on is kept and the
+// resource says why.
 import type { Addon } from '../../clever/index.ts';
 import { decideDuplicates, type Unconfirmed } from './decide-duplicates.ts';
 

@@ -1,9 +1,9 @@
 // Deletion (step 1): the deletion policy applied, then the Secret and backup objects removed, then the finalizer.
 // The finalizer is never dropped while a Delete-policy add-on may still exist. Only the add-on status records as
-// this resource's (created or adopted), or one its own pending create made (found by its deterministic name), is
-// ever deleted; the adoption annotation is never acted on here. When the policy cannot be read the add-on is kept,
+// this resource's (created or adopted), and those its own unrecorded creates made (found by its deterministic name),
+// are ever deleted; under policy Orphan only the latter. The adoption annotation is never acted on here. When the policy cannot be read the add-on is kept,
 // and when the credentials are gone the resource says so and waits for them or for the orphan-on-delete annotation.
-// decidePolicy, decideDeletion and decideAnnotation (decide-deletion.ts) make the choices.
+// decidePolicy, decideDeletion, decideOrphanCleanup and decideAnnotation (decide-deletion.ts) make the choices.
 import type { Addon } from '../../clever/index.ts';
 import { UnauthorizedError } from '../../clever/index.ts';
 import type { ReconcileResult } from '../../kube/controller.ts';
