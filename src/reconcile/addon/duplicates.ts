@@ -5,7 +5,7 @@ import { NotFoundError, type Addon } from '../../clever/index.ts';
 import { ANNOTATIONS, addonName } from '../names.ts';
 import { decideDuplicates, formatUnconfirmed, parseUnconfirmed } from './decide-duplicates.ts';
 import type { ExternalClient } from './external.ts';
-import { escapePointer } from './kube.ts';
+import { UNCONFIRMED_PATH } from './create.ts';
 import type { Pass } from './pass.ts';
 import type { StepContext } from './types.ts';
 
@@ -42,11 +42,10 @@ export async function repairDuplicates(c: StepContext, pass: Pass, ext: External
   // Counted down after the delete: a crash in between leaves the count high (one list call per pass more), never
   // low (which would leave a duplicate for good).
   const left = unconfirmed.count - removed;
-  const path = `/metadata/annotations/${escapePointer(ANNOTATIONS.unconfirmedCreates)}`;
   pass.res = await c.kube.patch(pass.ref(c.apiVersion, c.def.kind), [
     { op: 'test', path: '/metadata/resourceVersion', value: pass.res.metadata?.resourceVersion },
     left > 0
-      ? { op: 'replace', path, value: formatUnconfirmed({ count: left, since: unconfirmed.since }) }
-      : { op: 'remove', path },
+      ? { op: 'replace', path: UNCONFIRMED_PATH, value: formatUnconfirmed({ count: left, since: unconfirmed.since }) }
+      : { op: 'remove', path: UNCONFIRMED_PATH },
   ]);
 }

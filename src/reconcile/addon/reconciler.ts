@@ -13,36 +13,34 @@
 //      (the backup controller, ../backup/controller.ts, runs backups and the restore and writes their status)
 //  10. status, then requeue for drift with jitter
 // What to do at each destructive or billable point is decided in decide.ts; which reads a pass makes, in reads.ts
-// (timing decided in decide-observe.ts); the status and finalizer writes are in status-write.ts; failures are reported
-// by failures.ts.
-import { OutcomeUnknownError, type Addon } from '../../clever/index.ts';
+// (timing decided in decide-observe.ts); the create with its intent in create.ts; the status and finalizer writes in
+// status-write.ts; failures are reported by failures.ts.
+import type { Addon } from '../../clever/index.ts';
 import type { ReconcileContext, ReconcileResult } from '../../kube/controller.ts';
 import { describeError, isConflict, isNotFound } from '../../kube/errors.ts';
 import { hasFinalizer } from '../../kube/objects.ts';
 import type { ObjectRef } from '../../kube/objects.ts';
-import type { KubeObject } from '../../kube/types.ts';
 import { API_GROUP, type ProviderDefinition } from '../../model/provider.ts';
 import { jitter } from '../../util/backoff.ts';
 import { s3BucketStore, type BucketStore } from '../buckets.ts';
 import { InvalidSpecError } from '../catalogue.ts';
 import { getCondition } from '../conditions.ts';
-import { ANNOTATIONS, addonName } from '../names.ts';
+import { ANNOTATIONS } from '../names.ts';
 import { observe, remember } from './adoption.ts';
 import { LIST_LAG_MS, readinessPollDelay } from './decide-observe.ts';
 import { bind, keepLastBoundSecret, restartConsumers } from './bind.ts';
 import { createdAt, decideReads, envDue, probe, readTimes, secretsOfOurs } from './reads.ts';
-import { decideCreate, decideMigration } from './decide.ts';
-import { addUnconfirmed } from './decide-duplicates.ts';
+import { decideMigration } from './decide.ts';
 import { repairDuplicates } from './duplicates.ts';
 import type { CleverConnector, ExternalClient } from './external.ts';
 import { planFailure, POLL_MS, type Requeue } from './failures.ts';
+import { createIfMissing } from './create.ts';
 import { finalize } from './finalize.ts';
 import { enforcePolicy } from './policy.ts';
 import type { PolicyGate } from '../../policy/runtime.ts';
-import { escapePointer, type KubeWriter } from './kube.ts';
+import type { KubeWriter } from './kube.ts';
 import { Pass, Stop } from './pass.ts';
-import { clearIntent, writeStatus } from './status-write.ts';
-import { ensureDeliverable } from './precreate.ts';
+import { writeStatus } from './status-write.ts';
 import { restoreGate, type RestoreGate } from './restore-gate.ts';
 import { syncBuckets } from './storage.ts';
 import { guardBound, recordTarget, resolveTarget, type Target } from './target.ts';
@@ -178,7 +176,7 @@ export class AddonReconciler {
     const observed = await observe(this.c, pass, ext);
     // 6. Create when nothing exists.
     const pending = pass.pendingCreate !== undefined;
-    const addon = await this.createIfMissing(pass, ext, observed, target, data);
+    const addon = await createIfMissing(this.c, pass, ext, observed, target, data);
     this.recordAddon(pass, addon);
     // An add-on found by name under a pending intent is this resource's own create, unless a Secret of ours shows it
     // was bound before: then status was lost (edited, restored from a backup) and the add-on may hold data.
@@ -244,114 +242,6 @@ export class AddonReconciler {
     pass.external = ext;
     pass.status.organisation = ext.owner;
     return ext;
-  }
-
-  /** Step 6: the intent is recorded before the call; the result in the pass's status write, which spends it. */
-  async createIfMissing(
-    pass: Pass,
-    ext: ExternalClient,
-    observed: Addon | undefined,
-    target: Target,
-    data: unknown,
-  ): Promise<Addon> {
-    const { def, kube } = this.c;
-    const decision = decideCreate({
-      observed,
-      pending: pass.pendingCreate,
-      recorded: observed !== undefined && pass.original?.addonId === observed.id,
-      now: this.now(),
-      graceMs: this.c.graceMs,
-      pollMs: POLL_MS,
-    });
-    if (decision.action === 'use') {
-      // The intent's outcome is recorded in status (written at the end of the pass, or by a failing pass): the
-      // annotation is then spent. Until that write it still leads deletion to the add-on by name.
-      if (decision.clearIntent) pass.status.createdFromIntent = pass.pendingCreate;
-      return decision.addon;
-    }
-    if (decision.action === 'wait') {
-      pass.phase('Provisioning');
-      pass.condition('Ready', {
-        status: 'False',
-        reason: 'Creating',
-        message: 'waiting to learn the outcome of an earlier create call before creating again',
-      });
-      throw new Stop({ requeueAfterMs: decision.requeueAfterMs });
-    }
-    // Spend nothing that cannot be delivered: a Secret that could never be written refuses the create.
-    await ensureDeliverable(this.c, pass, data as CommonSpec, this.now());
-    // Record the intent with a resourceVersion precondition: a crash after this point is detectable, and a second
-    // operator instance working from the same (stale) version gets a conflict instead of creating too.
-    // An earlier create that never surfaced is counted first (a duplicate it makes later is then removable).
-    const at = this.now().toISOString();
-    const unconfirmed = decision.unconfirmedEarlier
-      ? [addUnconfirmed(pass.annotation(ANNOTATIONS.unconfirmedCreates), pass.pendingCreate!)]
-      : [];
-    // The finalizer goes on in the same write as the intent, when it is not on yet (one write, same guarantee).
-    const finalizerOps = pass.finalizerPending ? finalizerAddOps(pass.res, def.finalizer) : [];
-    pass.res = await kube.patch(this.ref(pass), [
-      { op: 'test', path: '/metadata/resourceVersion', value: pass.res.metadata?.resourceVersion },
-      ...finalizerOps,
-      ...annotationOps(pass.res, ANNOTATIONS.createPending, at),
-      ...unconfirmed.map((value) => ({ op: 'add' as const, path: UNCONFIRMED_PATH, value })),
-    ]);
-    pass.finalizerPending = false;
-    const options = { ...def.options?.(data), ...(target.version ? { version: target.version } : {}) };
-    let addon: Addon;
-    try {
-      addon = await ext.create({
-        name: addonName(def.kind, pass.uid),
-        plan: target.plan.id,
-        region: target.region,
-        options,
-      });
-    } catch (err) {
-      if (err instanceof OutcomeUnknownError) {
-        // Leave the intent in place: the next pass looks the add-on up by name before anything else. Restart its
-        // clock: the grace period counts from when the call ended, not from when it started, since Clever may
-        // still commit it later and the call itself (Retry-After waits, timeout) can outlast the grace period.
-        pass.res = await kube.patch(
-          this.ref(pass),
-          annotationOps(pass.res, ANNOTATIONS.createPending, this.now().toISOString()),
-        );
-        pass.condition('Ready', {
-          status: 'False',
-          reason: 'Creating',
-          message: 'create call outcome unknown; looking it up',
-        });
-        pass.condition('Synced', { status: 'False', reason: 'CleverApiUnavailable', message: err.message });
-        throw new Stop({ requeueAfterMs: POLL_MS });
-      }
-      // Clever answered: nothing was created. Clear the intent so the next attempt need not wait.
-      await clearIntent(this.c, pass);
-      throw err;
-    }
-    // The result goes into status with the intent it spends, written once at the end of this pass together with the
-    // binding and the Provisioning condition (a failing pass writes it too). A crash before that write is what the
-    // intent is for: the next pass finds the add-on by its name and records it then.
-    pass.status.addon = addon.id;
-    pass.status.addonId = addon.id;
-    pass.status.realId = addon.realId;
-    pass.status.origin = 'Created';
-    pass.status.createdFromIntent = at;
-    pass.created = true;
-    pass.freshAddon = true;
-    remember(this.c, pass, ext, addon);
-    // A restore runs only into an add-on recorded as Created; one found by name after a crash next to a Secret of
-    // ours counts as bound before (run, step 6). A resource that asks for a restore records it before its Secret.
-    if (def.backup && (data as CommonSpec).restoreFrom) await writeStatus(this.c, pass);
-    pass.ctx.logger.info({ addonId: addon.id, plan: addon.plan.slug, region: addon.region }, 'add-on created');
-    // A first create is told by status (origin Created, then Ready): an Event is one more write per add-on. A
-    // replacement of an add-on deleted behind our back is worth one: it follows AddonDeletedExternally.
-    const replaced = pass.original?.addonId;
-    if (replaced && replaced !== addon.id) {
-      pass.emit(
-        'Normal',
-        'Created',
-        `created add-on ${addon.id} (${addon.plan.slug}, ${addon.region}) to replace ${replaced}`,
-      );
-    }
-    return addon;
   }
 
   /** Step 6: what the status says about the add-on. */
@@ -518,8 +408,6 @@ export const ROTATION_CHECK_MS = 3600_000;
 /** A Ready add-on's readiness and version are read again this often (a version changes through a migration). */
 export const VERSION_CHECK_MS = 3 * 3600_000;
 
-const UNCONFIRMED_PATH = `/metadata/annotations/${escapePointer(ANNOTATIONS.unconfirmedCreates)}`;
-
 /**
  * Step 6: how this resource came to hold `addon`, recorded once (status.origin): Created by this resource (also
  * when a create of ours whose answer was lost is found by name), Adopted through the annotation, else Found.
@@ -534,23 +422,10 @@ function recordOrigin(pass: Pass, addon: Addon, observed: Addon | undefined, pen
   else pass.status.origin = pendingCreate ? 'Created' : 'Found';
 }
 
-/** JSON patch operations that add `finalizer` (the list may not exist yet). */
-function finalizerAddOps(res: KubeObject, finalizer: string) {
-  return res.metadata?.finalizers
-    ? [{ op: 'add' as const, path: '/metadata/finalizers/-', value: finalizer }]
-    : [{ op: 'add' as const, path: '/metadata/finalizers', value: [finalizer] }];
-}
-
 /** Whether resource version `a` is newer than `b`, when both are the integers the API server issues. */
 export function newerVersion(a: string | undefined, b: string | undefined): boolean {
   if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
   return BigInt(a) > BigInt(b);
-}
-
-function annotationOps(res: KubeObject, key: string, value: string) {
-  return res.metadata?.annotations
-    ? [{ op: 'add' as const, path: `/metadata/annotations/${escapePointer(key)}`, value }]
-    : [{ op: 'add' as const, path: '/metadata/annotations', value: { [key]: value } }];
 }
 
 /** spec.backup or spec.restoreFrom in an install without backups: not a silent no-op (as for rollouts). */
