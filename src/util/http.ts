@@ -1,8 +1,8 @@
 // The part of undici the operator uses (an Agent and `request`), loaded without undici's index. The index also loads
 // fetch, WebSocket, EventSource, the mock agents and the cache stores (the SQLite one with node:sqlite): 12 MiB more
-// resident memory in a bare Node process (60 MiB against 72 MiB) for code `run` never calls
-// (docs/benchmarks.md, "CPU and memory, second round"). The files below are undici's own layout since version 5; the unit test of this module fails if an
-// upgrade moves them.
+// resident memory in a bare Node process (60 MiB against 72 MiB) for code `run` never calls (docs/benchmarks.md, "CPU
+// and memory, second round"). The files below are undici's own layout since version 5; the unit test of this module
+// fails if an upgrade moves them.
 import { createRequire } from 'node:module';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 
@@ -15,8 +15,8 @@ const AgentClass = require('undici/lib/dispatcher/agent.js') as typeof UndiciAge
 export type HttpAgentOptions = NonNullable<ConstructorParameters<typeof UndiciAgent>[0]>;
 
 /**
- * A keep-alive connection pool per origin speaking HTTP/1.1, even to servers that offer HTTP/2: in Node, HTTP/2
- * framing cost a fifth of the operator's CPU for the same requests (docs/benchmarks.md, "CPU and memory, second round").
+ * A keep-alive connection pool per origin speaking HTTP/1.1, even to servers that offer HTTP/2: in Node, HTTP/2 framing
+ * cost a fifth of the operator's CPU for the same requests (docs/benchmarks.md, "CPU and memory, second round").
  */
 export function http1Agent(options: HttpAgentOptions = {}): Dispatcher {
   return new AgentClass({ ...options, allowH2: false });

@@ -156,7 +156,15 @@ export function decideDeletion(input: DeletionInput): DeletionDecision {
       if (mine(f) && !targets.some((a) => a.id === f.addon.id)) targets.push(f.addon);
     }
   }
-  const settling = mayStillSurface(input, byNameToo);
+  // The latest create is the pending one, or with unconfirmed creates counted the intent's time, spent or not.
+  // Without a name lookup there is no list: the decision's time stands in.
+  const settling =
+    byNameToo &&
+    mayStillSurface(
+      [input.pending, input.unconfirmedSince, input.unconfirmedSince ? input.lastCreate : undefined],
+      named?.at ?? input.now.getTime(),
+      input.graceMs,
+    );
   if (targets.length > 0) {
     const recorded = mine(byId);
     const why =
@@ -173,18 +181,14 @@ export function decideDeletion(input: DeletionInput): DeletionDecision {
 }
 
 /**
- * Whether a create of this resource may still surface after the list the deletion looked at: its latest create
- * (pending, or the last of those counted as unconfirmed) ended less than DELETION_WAIT_GRACES graces before the list
- * was requested. Without a name lookup there is no list: the decision's time stands in. An unreadable time does not
- * wait.
+ * Whether a create of this resource may still surface after the list a deletion looked at (requested at `listedAt`):
+ * one of these create times (ISO) is less than DELETION_WAIT_GRACES graces before it. An unreadable time does not wait.
  */
-function mayStillSurface(input: DeletionInput, byNameToo: boolean): boolean {
-  if (!byNameToo) return false;
-  const listedAt = input.observation?.named?.at ?? input.now.getTime();
-  const times = [input.pending, input.unconfirmedSince, input.unconfirmedSince ? input.lastCreate : undefined]
-    .map((t) => (t ? Date.parse(t) : NaN))
-    .filter((t) => !Number.isNaN(t));
-  return times.some((t) => listedAt - t < input.graceMs * DELETION_WAIT_GRACES);
+function mayStillSurface(times: readonly (string | undefined)[], listedAt: number, graceMs: number): boolean {
+  return times.some((t) => {
+    const at = t ? Date.parse(t) : NaN;
+    return !Number.isNaN(at) && listedAt - at < graceMs * DELETION_WAIT_GRACES;
+  });
 }
 
 export interface OrphanCleanupInput {
@@ -202,7 +206,10 @@ export interface OrphanCleanupInput {
   name: string;
   /** The adoption annotation is set. */
   adopting: boolean;
-  /** Not looked yet, or the recorded add-on (undefined: not found) and the add-ons under the name, with the list's time. */
+  /**
+   * Not looked yet, or the recorded add-on (undefined: not found) and the add-ons under the name, with the time the
+   * list was requested.
+   */
   observation: { held: Addon | undefined; named: { at: number; found: Addon[] } } | undefined;
   now: Date;
   graceMs: number;
@@ -244,10 +251,7 @@ export function decideOrphanCleanup(input: OrphanCleanupInput): OrphanCleanupDec
     unconfirmed: input.unconfirmed,
   });
   const remove = verdicts.filter((v) => v.action === 'remove').map((v) => v.addon);
-  const times = [input.unconfirmed.since, input.lastCreate]
-    .map((t) => (t ? Date.parse(t) : NaN))
-    .filter((t) => !Number.isNaN(t));
-  const settling = times.some((t) => named.at - t < input.graceMs * DELETION_WAIT_GRACES);
+  const settling = mayStillSurface([input.unconfirmed.since, input.lastCreate], named.at, input.graceMs);
   if (remove.length > 0) {
     const why = 'made by creates whose answers were lost; never recorded nor bound (the recorded add-on stays)';
     return { action: 'remove', addons: remove, then: settling ? 'wait' : 'release', why };

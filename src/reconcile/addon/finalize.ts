@@ -1,9 +1,10 @@
-// Deletion (step 1): the deletion policy applied, then the Secret and backup objects removed, then the finalizer.
-// The finalizer is never dropped while a Delete-policy add-on may still exist. Only the add-on status records as
-// this resource's (created or adopted), and those its own unrecorded creates made (found by its deterministic name),
-// are ever deleted; under policy Orphan only the latter. The adoption annotation is never acted on here. When the policy cannot be read the add-on is kept,
-// and when the credentials are gone the resource says so and waits for them or for the orphan-on-delete annotation.
-// decidePolicy, decideDeletion, decideOrphanCleanup and decideAnnotation (decide-deletion.ts) make the choices.
+// Deletion (step 1): the deletion policy applied, then the Secret and backup objects removed, then the finalizer. The
+// finalizer is never dropped while a Delete-policy add-on may still exist. Only the add-on status records as this
+// resource's (created or adopted), and those its own unrecorded creates made (found by its deterministic name), are
+// ever deleted; under policy Orphan only the latter. The adoption annotation is never acted on here. When the policy
+// cannot be read the add-on is kept, and when the credentials are gone the resource says so and waits for them or for
+// the orphan-on-delete annotation. decidePolicy, decideDeletion, decideOrphanCleanup and decideAnnotation
+// (decide-deletion.ts) make the choices.
 import type { Addon } from '../../clever/index.ts';
 import { UnauthorizedError } from '../../clever/index.ts';
 import type { ReconcileResult } from '../../kube/controller.ts';
@@ -73,12 +74,7 @@ export async function finalize(c: StepContext, pass: Pass): Promise<ReconcileRes
       }
     }
     if (next.action === 'wait' || (next.action === 'delete' && next.then === 'wait')) {
-      pass.condition('Ready', {
-        status: 'False',
-        reason: 'Deleting',
-        message: 'waiting for an earlier create call to surface before deleting',
-      });
-      throw new Stop({ requeueAfterMs: POLL_MS });
+      waitForEarlierCreates(pass, 'waiting for an earlier create call to surface before deleting');
     }
   }
   await deleteOwnSecret(c, pass);
@@ -119,9 +115,9 @@ async function orphan(c: StepContext, pass: Pass, policy: PolicyDecision): Promi
 }
 
 /**
- * Under policy Orphan, the extra add-ons this resource's lost create answers made go before it does (decideOrphanCleanup);
- * the recorded one stays. Missing or refused credentials do not hold an Orphan deletion: the resource goes and a
- * Warning says what may be left under its name.
+ * Under policy Orphan, the extra add-ons this resource's lost create answers made go before it does
+ * (decideOrphanCleanup); the recorded one stays. Missing or refused credentials do not hold an Orphan deletion: the
+ * resource goes and a Warning says what may be left under its name.
  */
 async function removeLostCreates(c: StepContext, pass: Pass, policy: PolicyDecision): Promise<void> {
   const input = {
@@ -165,20 +161,25 @@ async function removeLostCreates(c: StepContext, pass: Pass, policy: PolicyDecis
   const next = decideOrphanCleanup({ ...input, now: pass.now(), observation });
   if (next.action === 'remove') {
     for (const addon of next.addons) {
-      await deleteBuckets(c, pass, ext, addon);
-      await ext.delete(addon.id);
-      pass.emit('Warning', 'DuplicateRemoved', `removed add-on ${addon.id}: ${next.why}`);
+      await deleteAddon(c, pass, ext, addon, [
+        'Warning',
+        'DuplicateRemoved',
+        `removed add-on ${addon.id}: ${next.why}`,
+      ]);
     }
   }
   if (next.action === 'wait' || (next.action === 'remove' && next.then === 'wait')) {
-    pass.condition('Ready', {
-      status: 'False',
-      reason: 'Deleting',
-      message:
-        'waiting for earlier create calls to surface before letting go (deletionPolicy Orphan keeps the recorded add-on)',
-    });
-    throw new Stop({ requeueAfterMs: POLL_MS });
+    waitForEarlierCreates(
+      pass,
+      'waiting for earlier create calls to surface before letting go (deletionPolicy Orphan keeps the recorded add-on)',
+    );
   }
+}
+
+/** A create of this resource may still surface: the deletion says so and looks again at the poll period. */
+function waitForEarlierCreates(pass: Pass, message: string): never {
+  pass.condition('Ready', { status: 'False', reason: 'Deleting', message });
+  throw new Stop({ requeueAfterMs: POLL_MS });
 }
 
 /** The add-on status records as this resource's (created or adopted). */
@@ -272,11 +273,17 @@ async function heldForDeletion(
  * (already gone); any other answer, a lost one included, fails the pass and the delete is sent again, so Kubernetes
  * forgets the resource only after Clever said the add-on is gone.
  */
-async function deleteAddon(c: StepContext, pass: Pass, ext: ExternalClient, addon: Addon): Promise<void> {
+async function deleteAddon(
+  c: StepContext,
+  pass: Pass,
+  ext: ExternalClient,
+  addon: Addon,
+  event: Parameters<Pass['emit']> = ['Normal', 'Deleted', `deleted add-on ${addon.id}`],
+): Promise<void> {
   await deleteBuckets(c, pass, ext, addon);
   await ext.delete(addon.id);
   c.memory.seen.delete(pass.uid);
-  pass.emit('Normal', 'Deleted', `deleted add-on ${addon.id}`);
+  pass.emit(...event);
 }
 
 /** Garbage collection would do this through the ownerReference; doing it here does not depend on it. */
