@@ -210,7 +210,7 @@ export interface OrphanCleanupInput {
    * Not looked yet, or the recorded add-on (undefined: not found) and the add-ons under the name, with the time the
    * list was requested.
    */
-  observation: { held: Addon | undefined; named: { at: number; found: Addon[] } } | undefined;
+  observation: { held: Addon | undefined; named: { at: number; found: Found[] } } | undefined;
   now: Date;
   graceMs: number;
 }
@@ -247,7 +247,8 @@ export function decideOrphanCleanup(input: OrphanCleanupInput): OrphanCleanupDec
     recorded: held.id === id,
     adopting: input.adopting,
     statusIds: input.statusIds,
-    named: named.found,
+    // One another resource has the better claim on (it adopted it) is never removed.
+    named: named.found.flatMap((f) => (f.addon && !f.rival ? [f.addon] : [])),
     unconfirmed: input.unconfirmed,
   });
   const remove = verdicts.filter((v) => v.action === 'remove').map((v) => v.addon);

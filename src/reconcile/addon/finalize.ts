@@ -143,12 +143,11 @@ async function removeLostCreates(c: StepContext, pass: Pass, policy: PolicyDecis
     return;
   }
   let ext: ExternalClient;
-  let observation: { held: Addon | undefined; named: { at: number; found: Addon[] } };
+  let observation: { held: Addon | undefined; named: { at: number; found: Found[] } };
   try {
     ext = await connect(c, pass, pass.spec.credentialsRef);
     const held = await heldForDeletion(c, pass, ext, first.id);
-    const named = await namedNow(c, pass, ext);
-    observation = { held, named: { at: named.at, found: named.found.flatMap((f) => (f.addon ? [f.addon] : [])) } };
+    observation = { held, named: await namedNow(c, pass, ext) };
   } catch (err) {
     if (!(err instanceof CredentialsError) && !(err instanceof UnauthorizedError)) throw err;
     pass.emit(

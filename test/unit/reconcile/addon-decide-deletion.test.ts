@@ -438,9 +438,12 @@ describe('decideOrphanCleanup (policy Orphan keeps the recorded add-on, not what
     graceMs: GRACE,
   };
   /** What the lookups found: the recorded add-on (null: Clever says it is gone) and the list under the name. */
-  const seen = (found: Addon[], at = NOW.getTime(), held: Addon | null = KEPT) => ({
+  const seen = (found: (Addon | Found)[], at = NOW.getTime(), held: Addon | null = KEPT) => ({
     held: held ?? undefined,
-    named: { at, found },
+    named: {
+      at,
+      found: found.map((f): Found => ('provider' in f ? { addon: f, rival: undefined } : f)),
+    },
   });
   const rows: {
     situation: string;
@@ -457,6 +460,15 @@ describe('decideOrphanCleanup (policy Orphan keeps the recorded add-on, not what
       input: { observation: seen([named('addon_lost1', 120_000), KEPT, named('addon_lost2', 110_000)]) },
       action: 'remove',
       removes: ['addon_lost1', 'addon_lost2'],
+      then: 'release',
+    },
+    {
+      situation: 'a duplicate another resource adopted is never removed; the other one goes',
+      input: {
+        observation: seen([{ addon: named('addon_adopted'), rival: 'ns/other' }, named('addon_lost2'), KEPT]),
+      },
+      action: 'remove',
+      removes: ['addon_lost2'],
       then: 'release',
     },
     {
